@@ -1,0 +1,48 @@
+# cadent: the two commands (`make run`, `make test`) and the helpers around them.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+DB ?= var/cadent.db
+LISTEN ?= 127.0.0.1:8080
+FUZZ_SECONDS ?= 60
+
+.PHONY: run test bench fmt fmt-check fuzz deps build-release build-debug clean
+
+deps:
+	@./scripts/install-deps.sh
+
+build-release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+build-debug: deps
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+
+## Build the release binary and start the server on an embedded SQLite database.
+run: build-release
+	@mkdir -p $(dir $(DB))
+	./build/release/src/cadent --db $(DB) serve --listen $(LISTEN)
+
+## Build with ASan+UBSan and run every test (unit, integration, CSV corpus, format check).
+test: build-debug fmt-check
+	cd build/debug && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+## Benchmarks (release build): the 1M-row import against sqlite3's .import.
+bench: build-release
+	./bench/run.sh
+
+## libFuzzer targets built with clang; runs each for FUZZ_SECONDS.
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	./tools/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
+
+fmt:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+fmt-check:
+	@files=$$(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp'); \
+	if [[ -n "$$files" ]]; then clang-format --dry-run -Werror $$files; fi
+
+clean:
+	rm -rf build
