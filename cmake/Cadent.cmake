@@ -32,3 +32,27 @@ function(cadent_test_binary name dir label)
     CADENT_SOURCE_DIR="${PROJECT_SOURCE_DIR}" CADENT_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name}_tests PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# Adds a static library from SOURCES (or an INTERFACE library while the layer has no .cpp
+# yet, so the dependency graph is declared from day one). Use cadent_link to link it.
+function(cadent_library name)
+  if(ARGN)
+    add_library(${name} STATIC ${ARGN})
+    cadent_target_defaults(${name})
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+  endif()
+endfunction()
+
+# target_link_libraries that uses INTERFACE for header-only layers.
+function(cadent_link name)
+  get_target_property(type ${name} TYPE)
+  if(type STREQUAL "INTERFACE_LIBRARY")
+    set(args ${ARGN})
+    list(REMOVE_ITEM args PUBLIC PRIVATE)
+    target_link_libraries(${name} INTERFACE ${args})
+  else()
+    target_link_libraries(${name} ${ARGN})
+  endif()
+endfunction()

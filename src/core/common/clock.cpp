@@ -11,10 +11,10 @@ std::string FormatRfc3339(Instant t) {
   const std::chrono::year_month_day ymd{days};
   const std::chrono::hh_mm_ss hms{t - days};
   const int64_t micros = hms.subseconds().count();
-  std::string out = absl::StrFormat(
-      "%04d-%02d-%02dT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-      hms.minutes().count(), static_cast<int>(hms.seconds().count()));
+  std::string out = absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                                    static_cast<unsigned>(ymd.month()),
+                                    static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                                    hms.minutes().count(), static_cast<int>(hms.seconds().count()));
   if (micros != 0) absl::StrAppendFormat(&out, ".%06d", micros);
   out += 'Z';
   return out;

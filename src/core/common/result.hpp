@@ -33,12 +33,12 @@ const Status& StatusOf(const Result<T>& result) {
 #define CADENT_CONCAT(a, b) CADENT_CONCAT_INNER(a, b)
 
 // TRY(expr): evaluates a Status or Result<T>; returns its status from the caller on error.
-#define TRY(expr)                                                          \
-  do {                                                                     \
-    const auto& cadent_try_value = (expr);                                 \
-    if (!cadent_try_value.ok()) {                                          \
-      return ::cadent::internal::StatusOf(cadent_try_value);               \
-    }                                                                      \
+#define TRY(expr)                                            \
+  do {                                                       \
+    const auto& cadent_try_value = (expr);                   \
+    if (!cadent_try_value.ok()) {                            \
+      return ::cadent::internal::StatusOf(cadent_try_value); \
+    }                                                        \
   } while (false)
 
 // ASSIGN_OR_RETURN(lhs, expr): lhs = *expr on success; returns the status on error.

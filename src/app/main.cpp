@@ -1,0 +1,2 @@
+// The `cadent` binary.
+int main() { return 0; }
