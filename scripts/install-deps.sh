@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev sqlite3
   libidn2-dev libpsl-dev libphonenumber-dev libutf8proc-dev libicu-dev
   libboost-dev libboost-system-dev
-  libsodium-dev
+  libsodium-dev libhowardhinnant-date-dev tzdata
   python3 time
 )
 

@@ -1,0 +1,98 @@
+// Thin RAII wrappers over the SQLite C API: a connection, prepared statements and
+// transactions, with errors mapped onto Status codes.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/common/result.hpp"
+
+namespace cadent::storage::sqlite {
+
+// A prepared statement. Bind parameters are 1-based, columns 0-based (as in SQLite).
+// Not thread-safe: owned by a Connection, used under its owner's lock.
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view value);  // copied (SQLITE_TRANSIENT)
+  Statement& BindNull(int index);
+  Statement& BindOptional(int index, std::optional<int64_t> value);
+
+  // Runs one step: true when a row is ready, false when done.
+  Result<bool> Step();
+  // Steps to completion, ignoring rows.
+  Status Run();
+  // Clears bindings and rewinds, ready for reuse.
+  void Reset();
+
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+  std::string_view TextView(int column) const;  // valid until the next Step/Reset
+  bool IsNull(int column) const;
+  std::optional<int64_t> OptionalInt(int column) const;
+
+ private:
+  friend class Connection;
+  sqlite3_stmt* stmt_;
+  sqlite3* db() const;
+};
+
+// One SQLite connection with a cache of prepared statements keyed by query name.
+// Not thread-safe: callers serialise access.
+class Connection {
+ public:
+  // Opens (creating when absent unless kMustExist) the database file; ":memory:" works.
+  enum class OpenMode { kCreate, kMustExist };
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, OpenMode mode);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Runs one or more statements without results (pragmas, DDL, BEGIN/COMMIT).
+  Status Exec(std::string_view sql);
+  // A cached statement for `sql`, reset and ready to bind. The key is the SQL text's
+  // address-independent name, so callers pass the named query.
+  Result<Statement*> Prepare(std::string_view name, std::string_view sql);
+  int64_t LastInsertId() const;
+  int Changes() const;
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Statement>> statements_;
+};
+
+// Maps an SQLite result code to a Status: constraint -> kAlreadyExists or
+// kFailedPrecondition, busy/locked -> kUnavailable, others -> kInternal.
+Status SqliteError(sqlite3* db, int code, std::string_view context);
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit() succeeded.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Connection& connection);
+  Transaction(Transaction&& other) noexcept : connection_(other.connection_) {
+    other.connection_ = nullptr;
+  }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Connection* connection) : connection_(connection) {}
+  Connection* connection_;
+};
+
+}  // namespace cadent::storage::sqlite

@@ -1,0 +1,221 @@
+#include "storage/sqlite/sqlite_database.hpp"
+
+#include <filesystem>
+
+#include "core/common/strings.hpp"
+#include "nlohmann/json.hpp"
+#include "storage/sqlite/sqlite_internal.hpp"
+#include "storage/sqlite/sqlite_stores.hpp"
+
+namespace cadent::storage::sqlite {
+
+std::string EncodeCustomFields(const std::map<std::string, std::string>& fields) {
+  if (fields.empty()) return "{}";
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, value] : fields) object[name] = value;
+  // Invalid UTF-8 cannot reach here (normalization rejects it); replace defensively.
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::map<std::string, std::string> DecodeCustomFields(std::string_view json) {
+  std::map<std::string, std::string> fields;
+  const nlohmann::json object = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!object.is_object()) return fields;
+  for (const auto& [name, value] : object.items()) {
+    fields[name] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return fields;
+}
+
+Contact ReadContact(const Statement& row) {
+  Contact c;
+  c.id = ContactId(row.Int(0));
+  c.workspace_id = WorkspaceId(row.Int(1));
+  ContactData& d = c.data;
+  d.email = row.Text(2);
+  d.email_normalized = row.Text(3);
+  d.email_domain = row.Text(4);
+  d.registrable_domain = row.Text(5);
+  d.first_name = row.Text(6);
+  d.last_name = row.Text(7);
+  d.company = row.Text(8);
+  d.title = row.Text(9);
+  d.phone = row.Text(10);
+  d.linkedin_url = row.Text(11);
+  d.linkedin_provider_id = row.Text(12);
+  d.country = row.Text(13);
+  d.time_zone = row.Text(14);
+  d.custom_fields = DecodeCustomFields(row.TextView(15));
+  // The CHECK constraint admits only known statuses.
+  c.status = ParseContactStatus(row.TextView(16)).value_or(ContactStatus::kActive);
+  c.created_at = FromUnixMicros(row.Int(17));
+  c.updated_at = FromUnixMicros(row.Int(18));
+  return c;
+}
+
+std::string_view ToSql(SuppressionKind kind) {
+  return kind == SuppressionKind::kEmail ? "email" : "domain";
+}
+
+SuppressionEntry ReadSuppression(const Statement& row) {
+  SuppressionEntry e;
+  e.id = SuppressionId(row.Int(0));
+  if (!row.IsNull(1)) e.workspace = WorkspaceId(row.Int(1));
+  e.kind = row.TextView(2) == "email" ? SuppressionKind::kEmail : SuppressionKind::kDomain;
+  e.value = row.Text(3);
+  e.reason = row.Text(4);
+  e.created_at = FromUnixMicros(row.Int(5));
+  return e;
+}
+
+int LatestSchemaVersion() { return static_cast<int>(NamedQueries::Embedded().migrations().size()); }
+
+namespace {
+
+class SqliteWorkspaceStore final : public WorkspaceStore {
+ public:
+  explicit SqliteWorkspaceStore(Shared& shared) : shared_(shared) {}
+
+  Result<Workspace> Create(std::string_view name) override {
+    if (name.empty()) return absl::InvalidArgumentError("workspace name is empty");
+    absl::MutexLock lock(&shared_.mutex);
+    ASSIGN_OR_RETURN(Statement * insert, shared_.Query("workspace-insert"));
+    const int64_t now = shared_.NowUs();
+    TRY(insert->Bind(1, name).Bind(2, now).Run());
+    return Workspace{WorkspaceId(shared_.connection->LastInsertId()), std::string(name),
+                     FromUnixMicros(now)};
+  }
+
+  Result<Workspace> Get(WorkspaceId id) override {
+    absl::MutexLock lock(&shared_.mutex);
+    ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-get"));
+    select->Bind(1, id.value());
+    ASSIGN_OR_RETURN(bool found, select->Step());
+    if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
+    return Read(*select);
+  }
+
+  Result<std::vector<Workspace>> List() override {
+    absl::MutexLock lock(&shared_.mutex);
+    ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-list"));
+    std::vector<Workspace> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select->Step());
+      if (!row) break;
+      out.push_back(Read(*select));
+    }
+    return out;
+  }
+
+ private:
+  static Workspace Read(const Statement& row) {
+    return Workspace{WorkspaceId(row.Int(0)), row.Text(1), FromUnixMicros(row.Int(2))};
+  }
+  Shared& shared_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::unique_ptr<Connection> connection, const Clock& clock)
+      : shared_(std::move(connection), clock),
+        workspaces_(shared_),
+        contacts_(shared_),
+        lists_(shared_),
+        suppression_(shared_),
+        imports_(shared_) {}
+
+  WorkspaceStore& workspaces() override { return workspaces_; }
+  ContactStore& contacts() override { return contacts_; }
+  ListStore& lists() override { return lists_; }
+  SuppressionStore& suppression() override { return suppression_; }
+  ImportStore& imports() override { return imports_; }
+
+  Result<DatabaseStatus> Status() override {
+    absl::MutexLock lock(&shared_.mutex);
+    DatabaseStatus status;
+    status.backend = "sqlite";
+    status.location = shared_.connection->path();
+    status.latest_schema_version = LatestSchemaVersion();
+    ASSIGN_OR_RETURN(Statement * version, shared_.Query("schema-version"));
+    ASSIGN_OR_RETURN(bool has_version, version->Step());
+    if (has_version) status.schema_version = static_cast<int>(version->Int(0));
+    ASSIGN_OR_RETURN(Statement * counts, shared_.Query("status-counts"));
+    ASSIGN_OR_RETURN(bool has_counts, counts->Step());
+    if (has_counts) {
+      status.workspaces = counts->Int(0);
+      status.contacts = counts->Int(1);
+    }
+    return status;
+  }
+
+  cadent::Status Migrate() {
+    absl::MutexLock lock(&shared_.mutex);
+    Connection& db = *shared_.connection;
+    TRY(
+        db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "name TEXT NOT NULL, applied_at_us INTEGER NOT NULL)"));
+    ASSIGN_OR_RETURN(Statement * version, shared_.Query("schema-version"));
+    ASSIGN_OR_RETURN(bool has_row, version->Step());
+    const int current = has_row ? static_cast<int>(version->Int(0)) : 0;
+    version->Reset();
+    const auto& migrations = NamedQueries::Embedded().migrations();
+    if (current > static_cast<int>(migrations.size())) {
+      return absl::FailedPreconditionError(
+          StrCat("database '", db.path(), "' has schema version ", current,
+                 ", newer than this cadent (", migrations.size(), "); upgrade cadent to open it"));
+    }
+    for (const Migration& m : migrations) {
+      if (m.version <= current) continue;
+      ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+      cadent::Status applied = db.Exec(m.sql);
+      if (!applied.ok()) {
+        return absl::InternalError(StrCat("migration ", m.name, " failed: ", applied.message()));
+      }
+      ASSIGN_OR_RETURN(Statement * record,
+                       db.Prepare("record-migration",
+                                  "INSERT INTO schema_migrations (version, name, applied_at_us) "
+                                  "VALUES (?1, ?2, ?3)"));
+      TRY(record->Bind(1, m.version).Bind(2, m.name).Bind(3, shared_.NowUs()).Run());
+      TRY(tx.Commit());
+    }
+    ASSIGN_OR_RETURN(Statement * ensure, shared_.Query("workspace-ensure-default"));
+    return ensure->Bind(1, shared_.NowUs()).Run();
+  }
+
+ private:
+  Shared shared_;
+  SqliteWorkspaceStore workspaces_;
+  SqliteContactStore contacts_;
+  SqliteListStore lists_;
+  SqliteSuppressionStore suppression_;
+  SqliteImportStore imports_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenSqliteDatabase(const SqliteOptions& options,
+                                                     const Clock& clock) {
+  const bool memory = options.path == ":memory:";
+  if (!memory && options.create == SqliteOptions::Create::kNever &&
+      !std::filesystem::exists(options.path)) {
+    return absl::NotFoundError(StrCat("database '", options.path, "' does not exist"));
+  }
+  ASSIGN_OR_RETURN(auto connection,
+                   Connection::Open(options.path, options.create == SqliteOptions::Create::kNever
+                                                      ? Connection::OpenMode::kMustExist
+                                                      : Connection::OpenMode::kCreate));
+  // journal_mode answers with a row; Exec ignores it. A file that is not a database fails
+  // here with SQLITE_NOTADB.
+  Status pragmas = connection->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
+      "PRAGMA busy_timeout=5000;");
+  if (!pragmas.ok()) {
+    return absl::FailedPreconditionError(
+        StrCat("cannot use '", options.path, "' as a cadent database: ", pragmas.message()));
+  }
+  auto database = std::make_unique<SqliteDatabase>(std::move(connection), clock);
+  TRY(database->Migrate());
+  return std::unique_ptr<Database>(std::move(database));
+}
+
+}  // namespace cadent::storage::sqlite

@@ -1,0 +1,127 @@
+// SQLite-specific behaviour: migrations, refusing newer schemas, bad files, named SQL.
+#include "storage/sqlite/sqlite_database.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/named_queries.hpp"
+
+namespace cadent::storage::sqlite {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SqliteDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cadent-sqlite-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string PathOf(const std::string& name) const { return (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{FromUnixMicros(1'795'000'000'000'000)};
+};
+
+TEST_F(SqliteDatabaseTest, CreatesMigratesAndKeepsDataAcrossReopen) {
+  const std::string path = PathOf("cadent.db");
+  {
+    auto db = OpenSqliteDatabase({path}, clock_);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ContactData d;
+    d.email = d.email_normalized = "a@x.com";
+    ASSERT_TRUE((*db)->contacts().Create(kDefaultWorkspace, d).ok());
+    auto status = (*db)->Status();
+    ASSERT_TRUE(status.ok());
+    EXPECT_EQ(status->schema_version, LatestSchemaVersion());
+    EXPECT_EQ(status->backend, "sqlite");
+  }
+  auto reopened = OpenSqliteDatabase({path, SqliteOptions::Create::kNever}, clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->Status()->contacts, 1);
+  EXPECT_EQ((*reopened)->workspaces().List()->size(), 1u) << "default workspace created once";
+}
+
+TEST_F(SqliteDatabaseTest, MissingFileWithCreateNeverIsNotFound) {
+  auto db = OpenSqliteDatabase({PathOf("absent.db"), SqliteOptions::Create::kNever}, clock_);
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(PathOf("absent.db")));
+}
+
+TEST_F(SqliteDatabaseTest, RefusesDatabaseNewerThanBinary) {
+  const std::string path = PathOf("newer.db");
+  ASSERT_TRUE(OpenSqliteDatabase({path}, clock_).ok());
+  {
+    auto c = Connection::Open(path, Connection::OpenMode::kMustExist);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Exec("INSERT INTO schema_migrations VALUES (999, 'future', 0)").ok());
+  }
+  auto db = OpenSqliteDatabase({path}, clock_);
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(db.status().message(), HasSubstr("newer than this cadent"));
+}
+
+TEST_F(SqliteDatabaseTest, RejectsFileThatIsNotADatabase) {
+  const std::string path = PathOf("notes.txt");
+  std::ofstream(path) << "this is not an SQLite database, just some text long enough to matter\n";
+  auto db = OpenSqliteDatabase({path}, clock_);
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(db.status().message(), HasSubstr("notes.txt"));
+}
+
+TEST(NamedQueriesTest, EveryEmbeddedQueryPreparesAgainstTheSchema) {
+  FakeClock clock(FromUnixMicros(0));
+  ASSERT_TRUE(OpenSqliteDatabase({":memory:"}, clock).ok());
+  // Build the schema in a raw connection and prepare every query against it.
+  auto c = Connection::Open(":memory:", Connection::OpenMode::kCreate);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+                         "NOT NULL, applied_at_us INTEGER NOT NULL)")
+                  .ok());
+  const NamedQueries& queries = NamedQueries::Embedded();
+  for (const Migration& m : queries.migrations()) ASSERT_TRUE((*c)->Exec(m.sql).ok()) << m.name;
+  int prepared = 0;
+  for (const EmbeddedFile& file : EmbeddedSqlFiles()) {
+    std::string_view text = file.contents;
+    for (size_t pos = text.find("-- name:"); pos != std::string_view::npos;
+         pos = text.find("-- name:", pos + 1)) {
+      const size_t end = text.find('\n', pos);
+      std::string name(text.substr(pos + 8, end - pos - 8));
+      name.erase(0, name.find_first_not_of(' '));
+      auto stmt = (*c)->Prepare(name, queries.Get(name));
+      EXPECT_TRUE(stmt.ok()) << name << ": " << stmt.status();
+      ++prepared;
+    }
+  }
+  EXPECT_GT(prepared, 20);
+}
+
+TEST(NamedQueriesTest, RejectsDuplicatesAndMigrationGaps) {
+  const EmbeddedFile duplicate[] = {{"a.sql", "-- name: q\nSELECT 1\n-- name: q\nSELECT 2\n"}};
+  EXPECT_THAT(NamedQueries::Parse(duplicate).status().message(), HasSubstr("duplicate query 'q'"));
+  const EmbeddedFile gap[] = {{"migration_0001_a.sql", "SELECT 1"},
+                              {"migration_0003_c.sql", "SELECT 1"}};
+  EXPECT_THAT(NamedQueries::Parse(gap).status().message(), HasSubstr("without gaps"));
+  const EmbeddedFile badname[] = {{"migration_x_a.sql", "SELECT 1"}};
+  EXPECT_FALSE(NamedQueries::Parse(badname).ok());
+  const EmbeddedFile empty[] = {{"b.sql", "-- name: q\n\n"}};
+  EXPECT_FALSE(NamedQueries::Parse(empty).ok());
+  const EmbeddedFile good[] = {{"b.sql", "-- name: one\nSELECT 1\n\n-- name: two\nSELECT 2;\n"}};
+  auto parsed = NamedQueries::Parse(good);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->Get("one"), "SELECT 1");
+  EXPECT_EQ(parsed->Get("two"), "SELECT 2;");
+}
+
+}  // namespace
+}  // namespace cadent::storage::sqlite

@@ -1,0 +1,114 @@
+// SQLite suppression store.
+#include "core/common/strings.hpp"
+#include "storage/sqlite/sqlite_stores.hpp"
+
+namespace cadent::storage::sqlite {
+namespace {
+
+std::optional<int64_t> ScopeOf(std::optional<WorkspaceId> scope) {
+  if (!scope) return std::nullopt;
+  return scope->value();
+}
+
+Status CheckEntry(const SuppressionEntry& entry) {
+  if (entry.value.empty()) return absl::InvalidArgumentError("suppression value is empty");
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<SuppressionAddResult> SqliteSuppressionStore::Add(const SuppressionEntry& entry) {
+  TRY(CheckEntry(entry));
+  absl::MutexLock lock(&shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * insert, shared_.Query("suppression-insert"));
+  TRY(insert->BindOptional(1, ScopeOf(entry.workspace))
+          .Bind(2, ToSql(entry.kind))
+          .Bind(3, entry.value)
+          .Bind(4, entry.reason)
+          .Bind(5, shared_.NowUs())
+          .Run());
+  const bool created = shared_.connection->Changes() > 0;
+  ASSIGN_OR_RETURN(Statement * find, shared_.Query("suppression-find"));
+  find->BindOptional(1, ScopeOf(entry.workspace)).Bind(2, ToSql(entry.kind)).Bind(3, entry.value);
+  ASSIGN_OR_RETURN(bool found, find->Step());
+  if (!found) return absl::InternalError("suppression entry vanished after insert");
+  return SuppressionAddResult{ReadSuppression(*find), created};
+}
+
+Result<int64_t> SqliteSuppressionStore::AddMany(std::span<const SuppressionEntry> entries) {
+  for (const SuppressionEntry& entry : entries) TRY(CheckEntry(entry));
+  absl::MutexLock lock(&shared_.mutex);
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
+  const int64_t now = shared_.NowUs();
+  int64_t added = 0;
+  for (const SuppressionEntry& entry : entries) {
+    ASSIGN_OR_RETURN(Statement * insert, shared_.Query("suppression-insert"));
+    TRY(insert->BindOptional(1, ScopeOf(entry.workspace))
+            .Bind(2, ToSql(entry.kind))
+            .Bind(3, entry.value)
+            .Bind(4, entry.reason)
+            .Bind(5, now)
+            .Run());
+    added += shared_.connection->Changes();
+  }
+  TRY(tx.Commit());
+  return added;
+}
+
+Status SqliteSuppressionStore::Remove(std::optional<WorkspaceId> scope, SuppressionKind kind,
+                                      std::string_view value) {
+  absl::MutexLock lock(&shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * del, shared_.Query("suppression-delete"));
+  TRY(del->BindOptional(1, ScopeOf(scope)).Bind(2, ToSql(kind)).Bind(3, value).Run());
+  if (shared_.connection->Changes() == 0) {
+    return absl::NotFoundError(
+        StrCat("'", value, "' is not suppressed", scope ? " in this workspace" : " globally"));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<SuppressionEntry>> SqliteSuppressionStore::List(WorkspaceId workspace,
+                                                                   SuppressionId after, int limit) {
+  if (limit < 1 || limit > 10000) {
+    return absl::InvalidArgumentError(StrCat("limit must be 1..10000, got ", limit));
+  }
+  absl::MutexLock lock(&shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-list"));
+  select->Bind(1, workspace.value()).Bind(2, after.value()).Bind(3, int64_t{limit});
+  std::vector<SuppressionEntry> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) break;
+    out.push_back(ReadSuppression(*select));
+  }
+  return out;
+}
+
+Result<std::optional<SuppressionEntry>> SqliteSuppressionStore::Match(WorkspaceId workspace,
+                                                                      const ContactData& contact) {
+  if (contact.email_normalized.empty()) return std::optional<SuppressionEntry>();
+  absl::MutexLock lock(&shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-match"));
+  select->Bind(1, workspace.value())
+      .Bind(2, contact.email_normalized)
+      .Bind(3, contact.email_domain)
+      .Bind(4, contact.registrable_domain);
+  ASSIGN_OR_RETURN(bool found, select->Step());
+  if (!found) return std::optional<SuppressionEntry>();
+  return std::optional<SuppressionEntry>(ReadSuppression(*select));
+}
+
+Result<SuppressionSet> SqliteSuppressionStore::Snapshot(WorkspaceId workspace) {
+  absl::MutexLock lock(&shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-snapshot"));
+  select->Bind(1, workspace.value());
+  SuppressionSet set;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) break;
+    set.Add(ReadSuppression(*select));
+  }
+  return set;
+}
+
+}  // namespace cadent::storage::sqlite

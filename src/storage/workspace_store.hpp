@@ -1,0 +1,28 @@
+// Workspaces: the tenant boundary. Every other row belongs to exactly one workspace.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/common/clock.hpp"
+#include "core/common/ids.hpp"
+#include "core/common/result.hpp"
+
+namespace cadent {
+
+struct Workspace {
+  WorkspaceId id;
+  std::string name;
+  Instant created_at;
+};
+
+// Thread-safe. Errors: kNotFound for an unknown id; kUnavailable when the database is busy.
+class WorkspaceStore {
+ public:
+  virtual ~WorkspaceStore() = default;
+  virtual Result<Workspace> Create(std::string_view name) = 0;
+  virtual Result<Workspace> Get(WorkspaceId id) = 0;
+  virtual Result<std::vector<Workspace>> List() = 0;
+};
+
+}  // namespace cadent
