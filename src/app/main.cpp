@@ -1,2 +1,4 @@
 // The `cadent` binary.
-int main() { return 0; }
+#include "app/app.hpp"
+
+int main(int argc, char** argv) { return cadent::app::Main(argc, argv); }

@@ -1,0 +1,72 @@
+// The `cadent` command line: global options, the subcommands (one file each), and the
+// context they share. The composition root (src/app) supplies the backend.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "core/common/clock.hpp"
+#include "core/common/result.hpp"
+#include "storage/database.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace cadent::cli {
+
+// What the CLI needs from the outside world: injected so tests run it in-process.
+struct Environment {
+  // Opens (creating and migrating when absent) the database at `path`.
+  std::function<Result<std::unique_ptr<Database>>(const std::string& path)> open_database;
+  Clock* clock = nullptr;
+  std::ostream* out = nullptr;   // results (tables, JSON, CSV)
+  std::ostream* err = nullptr;   // progress and errors
+  bool err_is_terminal = false;  // draw a progress bar instead of plain lines
+};
+
+// State shared by the subcommands of one invocation.
+class Context {
+ public:
+  explicit Context(Environment& env) : env_(env) {}
+
+  // The database named by --db, opened on first use.
+  Result<Database*> Db();
+  WorkspaceId workspace() const { return WorkspaceId(workspace_); }
+  bool json() const { return json_; }
+  const std::string& db_path() const { return db_path_; }
+  Environment& env() { return env_; }
+  std::ostream& out() { return *env_.out; }
+  std::ostream& err() { return *env_.err; }
+  Clock& clock() { return *env_.clock; }
+
+  // Prints "cadent: <message>" and records the exit code for the status
+  // (2 for bad input, 1 otherwise).
+  void Fail(const Status& status);
+  int exit_code() const { return exit_code_; }
+
+ private:
+  friend int Run(int argc, const char* const* argv, Environment& env);
+  Environment& env_;
+  std::unique_ptr<Database> db_;
+  std::string db_path_ = "var/cadent.db";
+  int64_t workspace_ = 1;
+  bool json_ = false;
+  int exit_code_ = 0;
+};
+
+// Parses argv and runs the chosen subcommand. Returns the process exit code: 0 success,
+// 1 failure, 2 bad usage or bad input.
+int Run(int argc, const char* const* argv, Environment& env);
+
+// Subcommand registration, one per file.
+void AddServeCommand(CLI::App& app, Context& context);
+void AddImportCommand(CLI::App& app, Context& context);
+void AddContactsCommand(CLI::App& app, Context& context);
+void AddListsCommand(CLI::App& app, Context& context);
+void AddSuppressCommand(CLI::App& app, Context& context);
+void AddDbCommand(CLI::App& app, Context& context);
+
+}  // namespace cadent::cli

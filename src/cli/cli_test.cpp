@@ -1,0 +1,197 @@
+// The CLI run in-process against a real SQLite file: each subcommand's output and exit code.
+#include "cli/cli.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "nlohmann/json.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+
+namespace cadent::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+  nlohmann::json Json() const { return nlohmann::json::parse(out); }
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("cadent-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_path_ = (dir_ / "var" / "cadent.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Outcome Cadent(std::vector<std::string> args) {
+    std::ostringstream out, err;
+    Environment env;
+    env.clock = &clock_;
+    env.out = &out;
+    env.err = &err;
+    env.open_database = [this](const std::string& path) -> Result<std::unique_ptr<Database>> {
+      fs::create_directories(fs::path(path).parent_path());
+      return storage::sqlite::OpenSqliteDatabase({path}, clock_);
+    };
+    args.insert(args.begin(), {"cadent", "--db", db_path_});
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    const int code = cli::Run(static_cast<int>(argv.size()), argv.data(), env);
+    return {code, out.str(), err.str()};
+  }
+
+  std::string Write(const std::string& name, const std::string& content) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path.string();
+  }
+
+  fs::path dir_;
+  std::string db_path_;
+  FakeClock clock_{FromUnixMicros(1'795'000'000'000'000)};
+};
+
+TEST_F(CliTest, ImportThenListShowAndExport) {
+  const std::string csv = Write("people.csv",
+                                "Email Address;First Name;Company Name;Score\n"
+                                "ann@acme.com;Ann;Acme;=1+2\n"
+                                "bob@globex.com;Bob;Globex;@SUM(A1)\n"
+                                "broken;X;Y;Z\n");
+  Outcome imported = Cadent({"import", "contacts", csv, "--list", "Leads"});
+  ASSERT_EQ(imported.code, 0) << imported.err;
+  const nlohmann::json summary = imported.Json();
+  EXPECT_EQ(summary["status"], "completed");
+  EXPECT_EQ(summary["start"], "new");
+  EXPECT_EQ(summary["counts"]["imported"], 2);
+  EXPECT_EQ(summary["counts"]["rejected"], 1);
+  ASSERT_TRUE(summary["error_report"].is_string());
+  EXPECT_TRUE(fs::exists(summary["error_report"].get<std::string>()));
+  EXPECT_THAT(summary["error_report"].get<std::string>(), HasSubstr("/var/imports/"));
+  EXPECT_THAT(imported.err, HasSubstr("import: 100%")) << "plain progress lines off a terminal";
+
+  Outcome again = Cadent({"import", "contacts", csv});
+  EXPECT_EQ(again.code, 0);
+  EXPECT_EQ(again.Json()["start"], "already_imported");
+  EXPECT_THAT(again.err, HasSubstr("already imported"));
+
+  Outcome list = Cadent({"--json", "contacts", "list", "--list", "Leads"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  ASSERT_EQ(list.Json().size(), 2u);
+  EXPECT_EQ(list.Json()[0]["email"], "ann@acme.com");
+  EXPECT_EQ(list.Json()[0]["custom_fields"]["Score"], "=1+2");
+
+  Outcome table = Cadent({"contacts", "list", "--search", "glob"});
+  EXPECT_THAT(table.out, HasSubstr("bob@globex.com"));
+  EXPECT_THAT(table.out, Not(HasSubstr("ann@acme.com")));
+
+  Outcome show = Cadent({"contacts", "show", "ANN@Acme.com"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  EXPECT_EQ(show.Json()["first_name"], "Ann");
+  EXPECT_TRUE(show.Json()["suppressed_by"].is_null());
+
+  Outcome exported = Cadent({"contacts", "export"});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("'=1+2")) << "formula cells neutralised";
+  EXPECT_THAT(exported.out, HasSubstr("'@SUM(A1)"));
+  EXPECT_THAT(exported.out, HasSubstr("id,email,first_name"));
+
+  Outcome imports = Cadent({"imports", "list"});
+  EXPECT_THAT(imports.out, HasSubstr("completed"));
+}
+
+TEST_F(CliTest, ListsCreateAddRemoveDelete) {
+  ASSERT_EQ(Cadent({"import", "contacts", Write("a.csv", "email\na@x.com\nb@x.com\n")}).code, 0);
+  EXPECT_EQ(Cadent({"lists", "create", "VIP"}).code, 0);
+  EXPECT_EQ(Cadent({"lists", "create", "VIP"}).code, 2);
+  Outcome add = Cadent({"lists", "add", "VIP", "a@x.com", "B@X.com"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  EXPECT_THAT(add.err, HasSubstr("added 2 of 2"));
+  EXPECT_EQ(Cadent({"lists", "show", "VIP"}).Json()["members"], 2);
+  EXPECT_EQ(Cadent({"lists", "add", "VIP", "nobody@x.com"}).code, 2);
+  EXPECT_EQ(Cadent({"lists", "remove", "VIP", "a@x.com"}).code, 0);
+  EXPECT_EQ(Cadent({"--json", "lists", "list"}).Json()[0]["members"], 1);
+  EXPECT_EQ(Cadent({"lists", "delete", "VIP"}).code, 0);
+  EXPECT_EQ(Cadent({"lists", "show", "VIP"}).code, 2);
+  EXPECT_EQ(Cadent({"--json", "contacts", "list"}).Json().size(), 2u);
+}
+
+TEST_F(CliTest, SuppressionAddCheckImportRemove) {
+  Outcome add = Cadent({"suppress", "add", "No@Example.com", "@blocked.io", "--reason", "asked"});
+  ASSERT_EQ(add.code, 0) << add.err;
+  Outcome check = Cadent({"suppress", "check", "no@example.com", "x@blocked.io", "ok@fine.com"});
+  ASSERT_EQ(check.code, 0) << check.err;
+  EXPECT_EQ(check.Json()[0]["suppressed"], true);
+  EXPECT_EQ(check.Json()[1]["by"]["kind"], "domain");
+  EXPECT_EQ(check.Json()[2]["suppressed"], false);
+
+  Outcome bad = Cadent({"suppress", "add", "ok@fine.com", "co.uk"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("co.uk"));
+  EXPECT_EQ(Cadent({"--json", "suppress", "list"}).Json().size(), 2u) << "nothing half-applied";
+
+  Outcome imported = Cadent(
+      {"suppress", "import", Write("s.csv", "email\nA@b.com\nnot valid\nc@d.com\nA@B.com\n")});
+  ASSERT_EQ(imported.code, 0) << imported.err;
+  EXPECT_EQ(imported.Json()["added"], 2);
+  EXPECT_EQ(imported.Json()["rejected"], 1);
+  EXPECT_THAT(imported.err, HasSubstr("line 3"));
+
+  // A suppressed address in a later contact import is reported, never stored.
+  Outcome contacts = Cadent({"import", "contacts", Write("c.csv", "email\nc@d.com\ne@f.com\n")});
+  ASSERT_EQ(contacts.code, 0) << contacts.err;
+  EXPECT_EQ(contacts.Json()["counts"]["suppressed"], 1);
+  EXPECT_EQ(Cadent({"contacts", "show", "c@d.com"}).code, 2);
+
+  EXPECT_EQ(Cadent({"suppress", "remove", "no@example.com"}).code, 0);
+  EXPECT_EQ(Cadent({"suppress", "remove", "no@example.com"}).code, 2);
+  EXPECT_EQ(Cadent({"suppress", "check", "no@example.com"}).Json()[0]["suppressed"], false);
+}
+
+TEST_F(CliTest, GlobalSuppressionCoversOtherWorkspaces) {
+  ASSERT_EQ(Cadent({"suppress", "add", "--global", "g@x.com"}).code, 0);
+  Outcome other = Cadent({"--workspace", "1", "suppress", "check", "g@x.com"});
+  EXPECT_EQ(other.Json()[0]["by"]["scope"], "global");
+}
+
+TEST_F(CliTest, BadUsageAndBadInputExitWithTwo) {
+  EXPECT_EQ(Cadent({}).code, 2);
+  EXPECT_EQ(Cadent({"frobnicate"}).code, 2);
+  const std::string csv = Write("x.csv", "email\na@x.com\n");
+  Outcome policy = Cadent({"import", "contacts", csv, "--on-duplicate", "merge"});
+  EXPECT_EQ(policy.code, 2);
+  Outcome map = Cadent({"import", "contacts", csv, "--map", "nonsense"});
+  EXPECT_EQ(map.code, 2);
+  EXPECT_THAT(map.err, HasSubstr("--map wants"));
+  Outcome missing = Cadent({"import", "contacts", (dir_ / "nope.csv").string()});
+  EXPECT_EQ(missing.code, 2);
+  Outcome noid = Cadent({"import", "contacts", Write("n.csv", "name\nx\n")});
+  EXPECT_EQ(noid.code, 2);
+  EXPECT_THAT(noid.err, HasSubstr("email, LinkedIn URL or phone"));
+  EXPECT_EQ(Cadent({"contacts", "show", "not an email"}).code, 2);
+}
+
+TEST_F(CliTest, DbStatusReportsSchema) {
+  Outcome status = Cadent({"db", "status"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_EQ(status.Json()["backend"], "sqlite");
+  EXPECT_EQ(status.Json()["schema_version"], status.Json()["latest_schema_version"]);
+  EXPECT_EQ(status.Json()["workspaces"], 1);
+}
+
+}  // namespace
+}  // namespace cadent::cli

@@ -1,0 +1,92 @@
+// `cadent serve`: the HTTP server (health and status now; the API, tracking and webhooks in
+// later issues) until SIGINT or SIGTERM.
+#include <csignal>
+#include <ostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "cli/cli.hpp"
+#include "core/common/strings.hpp"
+#include "http/health.hpp"
+#include "http/server.hpp"
+#include "spdlog/spdlog.h"
+
+namespace cadent::cli {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 1;
+};
+
+Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen) {
+  const size_t colon = listen.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string_view::npos ||
+      !absl::SimpleAtoi(ToAbsl(listen.substr(colon + 1)), &port) || port > 65535) {
+    return absl::InvalidArgumentError(
+        StrCat("--listen wants ADDRESS:PORT (e.g. 127.0.0.1:8080), got '", listen, "'"));
+  }
+  std::string address(listen.substr(0, colon));
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);  // [::1]:8080
+  }
+  return std::make_pair(address, static_cast<uint16_t>(port));
+}
+
+nlohmann::json DatabaseStatusJson(Database& db) {
+  Result<DatabaseStatus> status = db.Status();
+  if (!status.ok()) return {{"ok", false}, {"error", std::string(status.status().message())}};
+  return {{"ok", true},
+          {"backend", status->backend},
+          {"location", status->location},
+          {"schema_version", status->schema_version},
+          {"latest_schema_version", status->latest_schema_version},
+          {"workspaces", status->workspaces},
+          {"contacts", status->contacts}};
+}
+
+Status Serve(Context& context, const ServeFlags& flags) {
+  ASSIGN_OR_RETURN(auto listen, ParseListen(flags.listen));
+  ASSIGN_OR_RETURN(Database * db, context.Db());
+
+  http::Router router;
+  http::AddHealthRoutes(router, [db] { return DatabaseStatusJson(*db); });
+  http::ServerOptions options;
+  options.address = listen.first;
+  options.port = listen.second;
+  options.io_threads = flags.io_threads;
+
+  // Block the stop signals before the I/O threads start, so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  http::Server server(options, std::move(router), context.clock());
+  ASSIGN_OR_RETURN(uint16_t port, server.Start());
+  context.err() << "cadent: serving on http://" << listen.first << ":" << port << " (database "
+                << context.db_path() << "); Ctrl-C stops" << std::endl;
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  context.err() << "cadent: stopping (signal " << signal << ")" << std::endl;
+  server.Stop();
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Context& context) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTP server");
+  serve->add_option("--listen", flags->listen, "ADDRESS:PORT to listen on")
+      ->envname("CADENT_LISTEN");
+  serve->add_option("--io-threads", flags->io_threads, "Event-loop threads")
+      ->check(CLI::Range(1, 64));
+  serve->callback([&context, flags] {
+    if (Status s = Serve(context, *flags); !s.ok()) context.Fail(s);
+  });
+}
+
+}  // namespace cadent::cli
