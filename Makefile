@@ -5,14 +5,18 @@ DB ?= var/cadent.db
 LISTEN ?= 127.0.0.1:8080
 FUZZ_SECONDS ?= 60
 
-.PHONY: run test bench fmt fmt-check fuzz deps build-release build-debug clean
+.PHONY: run test bench fmt fmt-check fuzz deps build-release build-bench build-debug clean
 
 deps:
 	@./scripts/install-deps.sh
 
 build-release: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
+	@cmake --build --preset release -j $(JOBS) --target cadent
+
+build-bench: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target cadent csv_bench normalize_bench
 
 build-debug: deps
 	@cmake --preset debug >/dev/null
@@ -28,13 +32,13 @@ test: build-debug fmt-check
 	cd build/debug && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 ## Benchmarks (release build): the 1M-row import against sqlite3's .import.
-bench: build-release
+bench: build-bench
 	./bench/run.sh
 
 ## libFuzzer targets built with clang; runs each for FUZZ_SECONDS.
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target csv_reader_fuzz
 	./tools/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
 fmt:

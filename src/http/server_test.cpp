@@ -1,9 +1,5 @@
 #include "http/server.hpp"
 
-// g++ 12 at -O2 flags asio's scheduler::compensating_work_started (a pointer asio knows is set
-// on an I/O thread) as a possible null dereference once inlined here: a false positive.
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-
 #include <gtest/gtest.h>
 
 #include <atomic>

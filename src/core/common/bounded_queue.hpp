@@ -2,15 +2,17 @@
 // bounded whatever the input size (the producer waits when the consumer falls behind).
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <utility>
 
-#include "absl/synchronization/mutex.h"
-
 namespace cadent {
 
+// Thread-safe. std::mutex rather than absl::Mutex: Debian's abseil is not built for
+// ThreadSanitizer, which then cannot see its locking (the tsan preset would report races).
 template <typename T>
 class BoundedQueue {
  public:
@@ -18,41 +20,44 @@ class BoundedQueue {
 
   // Waits for room, then appends. False (item dropped) once the queue is closed.
   bool Push(T item) {
-    absl::MutexLock lock(&mutex_);
-    mutex_.Await(absl::Condition(this, &BoundedQueue::HasRoomOrClosed));
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [this] { return closed_ || items_.size() < capacity_; });
     if (closed_) return false;
     items_.push_back(std::move(item));
+    lock.unlock();
+    ready_.notify_one();
     return true;
   }
 
   // Waits for an item; nullopt once the queue is closed and drained.
   std::optional<T> Pop() {
-    absl::MutexLock lock(&mutex_);
-    mutex_.Await(absl::Condition(this, &BoundedQueue::HasItemOrClosed));
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [this] { return closed_ || !items_.empty(); });
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
+    lock.unlock();
+    room_.notify_one();
     return item;
   }
 
   // No more pushes: Pop drains what is queued, then returns nullopt; Push returns false.
   void Close() {
-    absl::MutexLock lock(&mutex_);
-    closed_ = true;
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    room_.notify_all();
+    ready_.notify_all();
   }
 
  private:
-  bool HasRoomOrClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return closed_ || items_.size() < capacity_;
-  }
-  bool HasItemOrClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    return closed_ || !items_.empty();
-  }
-
   const size_t capacity_;
-  absl::Mutex mutex_;
-  std::deque<T> items_ ABSL_GUARDED_BY(mutex_);
-  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  std::mutex mutex_;
+  std::condition_variable room_;   // signalled when an item is taken or the queue closes
+  std::condition_variable ready_;  // signalled when an item is added or the queue closes
+  std::deque<T> items_;            // guarded by mutex_
+  bool closed_ = false;            // guarded by mutex_
 };
 
 }  // namespace cadent

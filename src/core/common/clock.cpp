@@ -25,17 +25,17 @@ Instant SystemClock::Now() const {
 }
 
 Instant FakeClock::Now() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard lock(mutex_);
   return now_;
 }
 
 void FakeClock::Advance(Duration by) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard lock(mutex_);
   now_ += by;
 }
 
 void FakeClock::Set(Instant to) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard lock(mutex_);
   now_ = to;
 }
 

@@ -6,21 +6,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/common/strings.hpp"
 
 namespace cadent {
 namespace {
-
-// Debian's abseil has its own string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0) that
-// std::string_view does not convert to. Cat() is absl::StrCat over std::string_view.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-template <typename T>
-const T& Absl(const T& value) {
-  return value;
-}
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(Absl(args)...);
-}
 
 std::string Join(const std::vector<std::string_view>& pieces, std::string_view separator) {
   std::string out;
@@ -186,11 +175,11 @@ const absl::flat_hash_map<std::string_view, ContactField>& HeaderTable() {
 std::string TargetList() {
   std::vector<std::string_view> names;
   for (ContactField field : kAllFields) names.push_back(ToString(field));
-  return Cat(Join(names, ", "), ", custom.NAME or ignore");
+  return StrCat(Join(names, ", "), ", custom.NAME or ignore");
 }
 
 std::string MapFlag(std::string_view header, std::string_view target) {
-  return Cat("--map \"", header, "=", target, "\"");
+  return StrCat("--map \"", header, "=", target, "\"");
 }
 
 Result<ColumnTarget> ParseTarget(std::string_view header, std::string_view raw_target) {
@@ -200,15 +189,15 @@ Result<ColumnTarget> ParseTarget(std::string_view header, std::string_view raw_t
     const std::string_view custom = TrimSpace(target.substr(7));
     if (custom.empty() || !IsValidUtf8(custom)) {
       return absl::InvalidArgumentError(
-          Cat(MapFlag(header, raw_target), ": a custom field needs a name, as in custom.Plan"));
+          StrCat(MapFlag(header, raw_target), ": a custom field needs a name, as in custom.Plan"));
     }
     return ColumnTarget::Custom(std::string(custom));
   }
   if (std::optional<ContactField> field = ParseContactField(AsciiLower(target))) {
     return ColumnTarget::Field(*field);
   }
-  return absl::InvalidArgumentError(Cat(MapFlag(header, raw_target), ": unknown field ",
-                                        QuoteForError(target), "; use one of ", TargetList()));
+  return absl::InvalidArgumentError(StrCat(MapFlag(header, raw_target), ": unknown field ",
+                                           QuoteForError(target), "; use one of ", TargetList()));
 }
 
 std::string RawContact::*MemberOf(ContactField field) {
@@ -298,10 +287,10 @@ Status HeaderMapping::RequireIdentity() const {
   constexpr size_t kListed = 30;
   std::vector<std::string_view> found;
   for (size_t i = 0; i < headers.size() && i < kListed; ++i) found.push_back(TrimSpace(headers[i]));
-  return absl::InvalidArgumentError(
-      Cat("missing required column: the file needs an email, LinkedIn URL or phone column; found: ",
-          found.empty() ? "no columns" : Join(found, ", "), headers.size() > kListed ? ", ..." : "",
-          " (name one with --map \"Header=email\")"));
+  return absl::InvalidArgumentError(StrCat(
+      "missing required column: the file needs an email, LinkedIn URL or phone column; found: ",
+      found.empty() ? "no columns" : Join(found, ", "), headers.size() > kListed ? ", ..." : "",
+      " (name one with --map \"Header=email\")"));
 }
 
 RawContact HeaderMapping::ToRawContact(const std::vector<std::string_view>& fields) const {
@@ -334,16 +323,17 @@ Result<HeaderMapping> MapHeaders(
   absl::flat_hash_map<std::string_view, size_t> by_name;
   for (size_t i = 0; i < headers.size(); ++i) {
     if (!IsValidUtf8(headers[i])) {
-      return absl::InvalidArgumentError(Cat("column ", i + 1, " header ", QuoteForError(headers[i]),
-                                            " is not valid UTF-8; save the file as UTF-8"));
+      return absl::InvalidArgumentError(StrCat("column ", i + 1, " header ",
+                                               QuoteForError(headers[i]),
+                                               " is not valid UTF-8; save the file as UTF-8"));
     }
     const std::string_view name = TrimSpace(headers[i]);
     if (name.empty()) continue;
     const auto [it, inserted] = by_name.try_emplace(name, i);
     if (!inserted) {
-      return absl::InvalidArgumentError(Cat("duplicate column name ", QuoteForError(name),
-                                            " (columns ", it->second + 1, " and ", i + 1,
-                                            "); rename or remove one"));
+      return absl::InvalidArgumentError(StrCat("duplicate column name ", QuoteForError(name),
+                                               " (columns ", it->second + 1, " and ", i + 1,
+                                               "); rename or remove one"));
     }
   }
 
@@ -358,9 +348,9 @@ Result<HeaderMapping> MapHeaders(
       for (const auto& [name, index] : by_name) {
         if (!EqualsIgnoreCase(name, header)) continue;
         if (column) {
-          return absl::InvalidArgumentError(Cat(MapFlag(raw_header, raw_target),
-                                                ": several columns match ", QuoteForError(header),
-                                                " when case is ignored; write it exactly"));
+          return absl::InvalidArgumentError(
+              StrCat(MapFlag(raw_header, raw_target), ": several columns match ",
+                     QuoteForError(header), " when case is ignored; write it exactly"));
         }
         column = index;
       }
@@ -368,13 +358,13 @@ Result<HeaderMapping> MapHeaders(
     if (!column) {
       std::vector<std::string_view> names;
       for (const std::string& h : headers) names.push_back(TrimSpace(h));
-      return absl::InvalidArgumentError(Cat(MapFlag(raw_header, raw_target),
-                                            ": the file has no column ", QuoteForError(header),
-                                            "; its columns are: ", Join(names, ", ")));
+      return absl::InvalidArgumentError(StrCat(MapFlag(raw_header, raw_target),
+                                               ": the file has no column ", QuoteForError(header),
+                                               "; its columns are: ", Join(names, ", ")));
     }
     if (overridden[*column]) {
       return absl::InvalidArgumentError(
-          Cat("column ", QuoteForError(header), " is given to --map twice"));
+          StrCat("column ", QuoteForError(header), " is given to --map twice"));
     }
     ASSIGN_OR_RETURN(mapping.columns[*column], ParseTarget(raw_header, raw_target));
     overridden[*column] = true;
@@ -406,15 +396,15 @@ Result<HeaderMapping> MapHeaders(
     const std::string_view field_name = ToString(field);
     if (by_override.size() > 1) {
       return absl::InvalidArgumentError(
-          Cat("--map gives columns ", QuoteForError(TrimSpace(headers[by_override[0]])), " and ",
-              QuoteForError(TrimSpace(headers[by_override[1]])), " both to ", field_name));
+          StrCat("--map gives columns ", QuoteForError(TrimSpace(headers[by_override[0]])), " and ",
+                 QuoteForError(TrimSpace(headers[by_override[1]])), " both to ", field_name));
     }
     if (by_override.empty() && automatic.size() > 1) {
       const std::string_view second = TrimSpace(headers[automatic[1]]);
       return absl::InvalidArgumentError(
-          Cat("columns ", QuoteForError(TrimSpace(headers[automatic[0]])), " and ",
-              QuoteForError(second), " both look like ", field_name, "; choose one with ",
-              MapFlag(second, "ignore"), " or ", MapFlag(second, Cat("custom.", second))));
+          StrCat("columns ", QuoteForError(TrimSpace(headers[automatic[0]])), " and ",
+                 QuoteForError(second), " both look like ", field_name, "; choose one with ",
+                 MapFlag(second, "ignore"), " or ", MapFlag(second, StrCat("custom.", second))));
     }
     if (!by_override.empty()) {
       for (size_t i : automatic) {
@@ -431,9 +421,9 @@ Result<HeaderMapping> MapHeaders(
     const auto [it, inserted] = custom_names.try_emplace(target.custom_name, i);
     if (!inserted) {
       return absl::InvalidArgumentError(
-          Cat("columns ", QuoteForError(TrimSpace(headers[it->second])), " and ",
-              QuoteForError(TrimSpace(headers[i])), " both go to custom field ",
-              QuoteForError(target.custom_name), "; rename one with --map"));
+          StrCat("columns ", QuoteForError(TrimSpace(headers[it->second])), " and ",
+                 QuoteForError(TrimSpace(headers[i])), " both go to custom field ",
+                 QuoteForError(target.custom_name), "; rename one with --map"));
     }
   }
   return mapping;

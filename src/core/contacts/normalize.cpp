@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/common/strings.hpp"
 #include "date/tz.h"
 
 namespace cadent {
@@ -30,19 +31,6 @@ namespace {
 
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
-
-// Debian's abseil has its own string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0) that
-// std::string_view does not convert to. Cat() is absl::StrCat over std::string_view.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-template <typename T>
-const T& Absl(const T& value) {
-  return value;
-}
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(Absl(args)...);
-}
-std::string_view Std(absl::string_view s) { return std::string_view(s.data(), s.size()); }
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
@@ -233,7 +221,7 @@ std::string CharForMessage(char c) {
   const std::string_view described = DescribeChar(c);
   if (!described.empty()) return std::string(described);
   if (static_cast<unsigned char>(c) >= 0x80) return "a non-ASCII character";
-  return Cat("'", std::string_view(&c, 1), "'");
+  return StrCat("'", std::string_view(&c, 1), "'");
 }
 
 enum class Spaces {
@@ -261,8 +249,8 @@ Result<std::string> NormalizeText(std::string_view raw, std::string_view what, s
                                   Spaces spaces) {
   const std::string_view s = TrimSpace(raw);
   if (s.size() > 4 * max_bytes) {
-    return absl::InvalidArgumentError(Cat(what, " ", QuoteForError(s), " is too long (", s.size(),
-                                          " bytes; at most ", max_bytes, ")"));
+    return absl::InvalidArgumentError(StrCat(what, " ", QuoteForError(s), " is too long (",
+                                             s.size(), " bytes; at most ", max_bytes, ")"));
   }
   std::string out;
   bool pending_space = false;
@@ -297,9 +285,9 @@ Result<std::string> NormalizeText(std::string_view raw, std::string_view what, s
       int32_t cp = 0;
       const int n = DecodeUtf8(s.substr(i), &cp);
       if (n < 0) {
-        return absl::InvalidArgumentError(Cat(what, " ", QuoteForError(s),
-                                              " is not valid UTF-8 (byte ", i + 1,
-                                              "); is the file in another encoding?"));
+        return absl::InvalidArgumentError(StrCat(what, " ", QuoteForError(s),
+                                                 " is not valid UTF-8 (byte ", i + 1,
+                                                 "); is the file in another encoding?"));
       }
       i += static_cast<size_t>(n);
       if (IsStrippedFormatChar(cp)) continue;
@@ -321,8 +309,8 @@ Result<std::string> NormalizeText(std::string_view raw, std::string_view what, s
     ASSIGN_OR_RETURN(out, ToNfc(out));
   }
   if (out.size() > max_bytes) {
-    return absl::InvalidArgumentError(Cat(what, " ", QuoteForError(s), " is too long (", out.size(),
-                                          " bytes; at most ", max_bytes, ")"));
+    return absl::InvalidArgumentError(StrCat(what, " ", QuoteForError(s), " is too long (",
+                                             out.size(), " bytes; at most ", max_bytes, ")"));
   }
   return out;
 }
@@ -338,7 +326,7 @@ bool IsALabel(std::string_view label) { return label.starts_with("xn--"); }
 std::string CheckAsciiDomain(std::string_view domain) {
   if (domain.empty()) return "the domain is empty";
   if (domain.size() > kMaxDomainBytes) {
-    return Cat("the domain is ", domain.size(), " characters long; at most ", kMaxDomainBytes);
+    return StrCat("the domain is ", domain.size(), " characters long; at most ", kMaxDomainBytes);
   }
   if (domain.back() == '.') return "the domain ends with a dot";
   if (domain.front() == '.') return "the domain starts with a dot";
@@ -353,20 +341,20 @@ std::string CheckAsciiDomain(std::string_view domain) {
     tld = label;
     if (label.empty()) return "the domain has two dots in a row";
     if (label.size() > kMaxLabelBytes) {
-      return Cat("the domain label ", QuoteForError(label), " is longer than ", kMaxLabelBytes,
-                 " characters");
+      return StrCat("the domain label ", QuoteForError(label), " is longer than ", kMaxLabelBytes,
+                    " characters");
     }
     for (char c : label) {
-      if (!IsLdh(c)) return Cat("the domain contains ", CharForMessage(c));
+      if (!IsLdh(c)) return StrCat("the domain contains ", CharForMessage(c));
     }
     if (label.front() == '-' || label.back() == '-') {
-      return Cat("the domain label ", QuoteForError(label), " starts or ends with a hyphen");
+      return StrCat("the domain label ", QuoteForError(label), " starts or ends with a hyphen");
     }
   }
-  if (label_count < 2) return Cat("the domain ", QuoteForError(domain), " has no dot");
+  if (label_count < 2) return StrCat("the domain ", QuoteForError(domain), " has no dot");
   const bool letters_only = std::all_of(tld.begin(), tld.end(), absl::ascii_isalpha);
   if (!(IsALabel(tld) || (letters_only && tld.size() >= 2))) {
-    return Cat("the top-level domain ", QuoteForError(tld), " is not valid");
+    return StrCat("the top-level domain ", QuoteForError(tld), " is not valid");
   }
   return "";
 }
@@ -383,8 +371,8 @@ Result<std::string> IdnToAscii(std::string_view domain) {
     const int first_rc = rc;
     rc = idn2_lookup_u8(in, &out, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
     if (rc != IDN2_OK) {
-      return absl::InvalidArgumentError(
-          Cat("the domain is not a valid internationalized name (", idn2_strerror(first_rc), ")"));
+      return absl::InvalidArgumentError(StrCat("the domain is not a valid internationalized name (",
+                                               idn2_strerror(first_rc), ")"));
     }
   }
   std::string result(reinterpret_cast<const char*>(out));
@@ -531,7 +519,7 @@ std::string CheckDotAtom(std::string_view local) {
   if (local.back() == '.') return "the local part ends with a dot";
   if (local.find("..") != std::string_view::npos) return "the local part has two dots in a row";
   for (char c : local) {
-    if (c != '.' && !IsAtext(c)) return Cat("it contains ", CharForMessage(c));
+    if (c != '.' && !IsAtext(c)) return StrCat("it contains ", CharForMessage(c));
   }
   return "";
 }
@@ -756,7 +744,7 @@ const CountryIndex& Countries() {
       const std::string long_name =
           ToUtf8(region.getDisplayCountry(icu::Locale::getEnglish(), name));
       add(long_name, code);
-      if (long_name.starts_with("St. ")) add(Cat("Saint ", long_name.substr(4)), code);
+      if (long_name.starts_with("St. ")) add(StrCat("Saint ", long_name.substr(4)), code);
       // "Myanmar (Burma)": also the name before the parenthesis.
       if (const size_t paren = long_name.find(" ("); paren != std::string::npos) {
         add(long_name.substr(0, paren), code);
@@ -768,7 +756,7 @@ const CountryIndex& Countries() {
     }
     for (const std::string& code : codes) {
       UErrorCode status = U_ZERO_ERROR;
-      icu::Locale likely = icu::Locale::createFromName(Cat("und_", code).c_str());
+      icu::Locale likely = icu::Locale::createFromName(StrCat("und_", code).c_str());
       likely.addLikelySubtags(status);
       if (U_FAILURE(status) || std::string_view(likely.getLanguage()) == "und") continue;
       icu::UnicodeString name;
@@ -879,15 +867,15 @@ std::string PercentEncode(std::string_view s) {
 Result<std::string> NormalizeProviderId(std::string_view raw) {
   const std::string_view s = TrimSpace(raw);
   if (s.size() > kMaxProviderIdBytes) {
-    return absl::InvalidArgumentError(Cat("linkedin_provider_id ", QuoteForError(s),
-                                          " is too long (at most ", kMaxProviderIdBytes,
-                                          " bytes)"));
+    return absl::InvalidArgumentError(StrCat("linkedin_provider_id ", QuoteForError(s),
+                                             " is too long (at most ", kMaxProviderIdBytes,
+                                             " bytes)"));
   }
   for (char c : s) {
     if (!(absl::ascii_isalnum(c) || c == '-' || c == '_')) {
       return absl::InvalidArgumentError(
-          Cat("linkedin_provider_id ", QuoteForError(s),
-              " is not valid: it may hold only letters, digits, '-' and '_'"));
+          StrCat("linkedin_provider_id ", QuoteForError(s),
+                 " is not valid: it may hold only letters, digits, '-' and '_'"));
     }
   }
   return std::string(s);
@@ -988,13 +976,14 @@ Result<NormalizedDomain> NormalizeDomain(std::string_view raw) {
   const std::string_view s = TrimSpace(raw);
   if (s.empty()) return absl::InvalidArgumentError("domain is empty");
   auto invalid = [&](std::string_view reason) {
-    return absl::InvalidArgumentError(Cat("domain ", QuoteForError(s), " is not valid: ", reason));
+    return absl::InvalidArgumentError(
+        StrCat("domain ", QuoteForError(s), " is not valid: ", reason));
   };
   if (s.size() > kMaxEmailInputBytes) return invalid("it is too long");
   if (!IsValidUtf8(s)) return invalid("it is not valid UTF-8");
   if (HasAsciiControl(s)) return invalid("it contains a control character");
   Result<NormalizedDomain> domain = NormalizeDomainReason(s);
-  if (!domain.ok()) return invalid(Std(domain.status().message()));
+  if (!domain.ok()) return invalid(ToStd(domain.status().message()));
   return domain;
 }
 
@@ -1002,10 +991,12 @@ Result<NormalizedEmail> NormalizeEmail(std::string_view raw) {
   const std::string_view s = TrimSpace(raw);
   if (s.empty()) return absl::InvalidArgumentError("email is empty");
   auto invalid = [&](std::string_view reason) {
-    return absl::InvalidArgumentError(Cat("email ", QuoteForError(s), " is not valid: ", reason));
+    return absl::InvalidArgumentError(
+        StrCat("email ", QuoteForError(s), " is not valid: ", reason));
   };
   if (s.size() > kMaxEmailInputBytes) {
-    return invalid(Cat("it is ", s.size(), " bytes long; an address has at most ", kMaxEmailBytes));
+    return invalid(
+        StrCat("it is ", s.size(), " bytes long; an address has at most ", kMaxEmailBytes));
   }
   if (!IsValidUtf8(s)) return invalid("it is not valid UTF-8");
   if (HasAsciiControl(s)) {
@@ -1017,10 +1008,10 @@ Result<NormalizedEmail> NormalizeEmail(std::string_view raw) {
     const size_t close = open == std::string_view::npos ? open : s.find('>', open);
     if (close != std::string_view::npos && close > open + 1) {
       const std::string_view inner = TrimSpace(s.substr(open + 1, close - open - 1));
-      return absl::InvalidArgumentError(Cat("email ", QuoteForError(s),
-                                            " has a display name; give the bare "
-                                            "address ",
-                                            QuoteForError(inner)));
+      return absl::InvalidArgumentError(StrCat("email ", QuoteForError(s),
+                                               " has a display name; give the bare "
+                                               "address ",
+                                               QuoteForError(inner)));
     }
     return invalid("it contains '<' or '>'");
   }
@@ -1056,7 +1047,7 @@ Result<NormalizedEmail> NormalizeEmail(std::string_view raw) {
   for (std::string_view part : {quoted ? std::string_view() : local, domain}) {
     for (char c : part) {
       if (c == ',' || c == ';') {
-        return invalid(Cat("it contains ", CharForMessage(c), "; give one address"));
+        return invalid(StrCat("it contains ", CharForMessage(c), "; give one address"));
       }
       if (c == ' ') return invalid("it contains a space");
     }
@@ -1064,14 +1055,14 @@ Result<NormalizedEmail> NormalizeEmail(std::string_view raw) {
   if (domain.find('@') != std::string_view::npos) return invalid("it contains more than one '@'");
   if (local.empty()) return invalid("the part before '@' is empty");
   if (local.size() > kMaxLocalPartBytes) {
-    return invalid(
-        Cat("the part before '@' is ", local.size(), " bytes long; at most ", kMaxLocalPartBytes));
+    return invalid(StrCat("the part before '@' is ", local.size(), " bytes long; at most ",
+                          kMaxLocalPartBytes));
   }
 
   std::string local_key;  // before lower-casing
   if (quoted) {
     Result<std::string> content = UnquoteLocal(local);
-    if (!content.ok()) return invalid(Std(content.status().message()));
+    if (!content.ok()) return invalid(ToStd(content.status().message()));
     // "john"@x and john@x are the same mailbox (RFC 5321 4.1.2): drop redundant quotes.
     local_key = CheckDotAtom(*content).empty() ? *content : std::string(local);
   } else {
@@ -1081,19 +1072,19 @@ Result<NormalizedEmail> NormalizeEmail(std::string_view raw) {
   }
 
   Result<NormalizedDomain> normalized_domain = NormalizeDomainReason(domain);
-  if (!normalized_domain.ok()) return invalid(Std(normalized_domain.status().message()));
+  if (!normalized_domain.ok()) return invalid(ToStd(normalized_domain.status().message()));
 
   NormalizedEmail email;
   ASSIGN_OR_RETURN(email.local, ToLowerNfc(local_key));
   ASSIGN_OR_RETURN(std::string display_local, ToNfc(local));
   email.domain_ascii = std::move(normalized_domain->ascii);
   email.registrable_domain = std::move(normalized_domain->registrable);
-  email.normalized = Cat(email.local, "@", email.domain_ascii);
+  email.normalized = StrCat(email.local, "@", email.domain_ascii);
   if (email.normalized.size() > kMaxEmailBytes) {
-    return invalid(Cat("it is ", email.normalized.size(), " bytes long in ASCII form; at most ",
-                       kMaxEmailBytes));
+    return invalid(StrCat("it is ", email.normalized.size(), " bytes long in ASCII form; at most ",
+                          kMaxEmailBytes));
   }
-  email.address = Cat(display_local, "@", normalized_domain->unicode);
+  email.address = StrCat(display_local, "@", normalized_domain->unicode);
   return email;
 }
 
@@ -1153,14 +1144,14 @@ std::optional<std::string> NormalizePhoneFast(std::string_view trimmed,
       PhoneNumberUtil::IS_POSSIBLE) {
     return std::nullopt;  // the slow path gives the precise error
   }
-  return Cat("+", calling_code, nsn);
+  return StrCat("+", calling_code, nsn);
 }
 
 Result<std::string> NormalizePhoneSlow(std::string_view trimmed, std::string_view country_alpha2) {
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
   const std::string region = country_alpha2.empty() ? "ZZ" : std::string(country_alpha2);
   auto invalid = [&](std::string_view reason) {
-    return absl::InvalidArgumentError(Cat("phone ", QuoteForError(trimmed), " ", reason));
+    return absl::InvalidArgumentError(StrCat("phone ", QuoteForError(trimmed), " ", reason));
   };
   PhoneNumber number;
   switch (util->Parse(std::string(trimmed), region, &number)) {
@@ -1176,9 +1167,9 @@ Result<std::string> NormalizePhoneSlow(std::string_view trimmed, std::string_vie
             "country");
       }
       // A region without a numbering plan of its own (Antarctica, Bouvet Island, ...).
-      return invalid(Cat("has no country code, and ", region,
-                         " has no numbering plan to read it in: write it as +<country code> "
-                         "<number>"));
+      return invalid(StrCat("has no country code, and ", region,
+                            " has no numbering plan to read it in: write it as +<country code> "
+                            "<number>"));
     case PhoneNumberUtil::NOT_A_NUMBER:
       return invalid("is not a phone number");
     case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
@@ -1195,11 +1186,11 @@ Result<std::string> NormalizePhoneSlow(std::string_view trimmed, std::string_vie
     } else {
       util->GetRegionCodeForCountryCode(number.country_code(), &where);
       if (where == "ZZ" || where == PhoneNumberUtil::kRegionCodeForNonGeoEntity) {
-        where = Cat("+", number.country_code());
+        where = StrCat("+", number.country_code());
       }
     }
     return invalid(
-        Cat("is not a possible number for ", where, " (", DescribeValidation(possible), ")"));
+        StrCat("is not a possible number for ", where, " (", DescribeValidation(possible), ")"));
   }
   std::string e164;
   util->Format(number, PhoneNumberUtil::E164, &e164);
@@ -1212,19 +1203,19 @@ Result<std::string> NormalizePhone(std::string_view raw, std::string_view countr
   const std::string_view s = TrimSpace(raw);
   if (s.empty()) return absl::InvalidArgumentError("phone is empty");
   auto invalid = [&](std::string_view reason) {
-    return absl::InvalidArgumentError(Cat("phone ", QuoteForError(s), " ", reason));
+    return absl::InvalidArgumentError(StrCat("phone ", QuoteForError(s), " ", reason));
   };
   if (s.size() > kMaxPhoneInputBytes) {
-    return invalid(Cat("is too long (", s.size(), " bytes)"));
+    return invalid(StrCat("is too long (", s.size(), " bytes)"));
   }
   if (!IsValidUtf8(s)) return invalid("is not valid UTF-8");
   if (HasAsciiControl(s)) return invalid("contains a control character");
   const bool upper_alpha2 = country_alpha2.size() == 2 && absl::ascii_isupper(country_alpha2[0]) &&
                             absl::ascii_isupper(country_alpha2[1]);
   if (!country_alpha2.empty() && !upper_alpha2) {
-    return absl::InvalidArgumentError(Cat("phone ", QuoteForError(s), " cannot be read: region ",
-                                          QuoteForError(country_alpha2),
-                                          " is not an upper-case ISO 3166 alpha-2 code"));
+    return absl::InvalidArgumentError(StrCat("phone ", QuoteForError(s), " cannot be read: region ",
+                                             QuoteForError(country_alpha2),
+                                             " is not an upper-case ISO 3166 alpha-2 code"));
   }
   if (std::optional<std::string> fast = internal::NormalizePhoneFast(s, country_alpha2)) {
     return *std::move(fast);
@@ -1241,9 +1232,9 @@ Result<std::string> NormalizeCountry(std::string_view raw) {
   if (s.empty()) return absl::InvalidArgumentError("country is empty");
   auto unknown = [&] {
     return absl::InvalidArgumentError(
-        Cat("country ", QuoteForError(s),
-            " is not a known country name or ISO 3166 code (e.g. 'DE', 'DEU', "
-            "'Germany')"));
+        StrCat("country ", QuoteForError(s),
+               " is not a known country name or ISO 3166 code (e.g. 'DE', 'DEU', "
+               "'Germany')"));
   };
   if (s.size() > kMaxCountryInputBytes || !IsValidUtf8(s)) return unknown();
   const CountryIndex& index = Countries();
@@ -1260,7 +1251,7 @@ Result<std::string> NormalizeTimeZone(std::string_view raw) {
   if (s.empty()) return absl::InvalidArgumentError("time_zone is empty");
   const ZoneIndex& index = Zones();
   if (!index.load_error.empty()) {
-    return absl::FailedPreconditionError(Cat(
+    return absl::FailedPreconditionError(StrCat(
         "time_zone ", QuoteForError(s), " cannot be checked: the tz database could not be read (",
         index.load_error, "); install tzdata"));
   }
@@ -1269,16 +1260,16 @@ Result<std::string> NormalizeTimeZone(std::string_view raw) {
     if (it != index.by_key.end()) return it->second;
   }
   return absl::InvalidArgumentError(
-      Cat("time_zone ", QuoteForError(s),
-          " is not an IANA time zone name (e.g. 'Europe/Berlin', 'America/New_York', "
-          "'UTC')"));
+      StrCat("time_zone ", QuoteForError(s),
+             " is not an IANA time zone name (e.g. 'Europe/Berlin', 'America/New_York', "
+             "'UTC')"));
 }
 
 Result<std::string> NormalizeLinkedInUrl(std::string_view raw) {
   const std::string_view s = TrimSpace(raw);
   if (s.empty()) return absl::InvalidArgumentError("linkedin_url is empty");
   auto invalid = [&](std::string_view reason) {
-    return absl::InvalidArgumentError(Cat("linkedin_url ", QuoteForError(s), " ", reason));
+    return absl::InvalidArgumentError(StrCat("linkedin_url ", QuoteForError(s), " ", reason));
   };
   if (s.size() > kMaxUrlInputBytes) return invalid("is too long");
   if (!IsValidUtf8(s)) return invalid("is not valid UTF-8");
@@ -1328,7 +1319,7 @@ Result<std::string> NormalizeLinkedInUrl(std::string_view raw) {
     return invalid("has an invalid profile name");
   }
   ASSIGN_OR_RETURN(std::string lowered, ToLowerNfc(*slug));
-  return Cat("https://www.linkedin.com/in/", PercentEncode(lowered));
+  return StrCat("https://www.linkedin.com/in/", PercentEncode(lowered));
 }
 
 Result<ContactData> BuildContact(const RawContact& raw) {
@@ -1379,18 +1370,18 @@ Result<ContactData> BuildContact(const RawContact& raw) {
     if (name.empty()) return absl::InvalidArgumentError("a custom field has an empty name");
     if (name.size() > kMaxCustomNameBytes || !IsValidUtf8(name) || HasAsciiControl(name)) {
       return absl::InvalidArgumentError(
-          Cat("custom field name ", QuoteForError(name),
-              " is not valid: it must be UTF-8 without control characters, at most ",
-              kMaxCustomNameBytes, " bytes"));
+          StrCat("custom field name ", QuoteForError(name),
+                 " is not valid: it must be UTF-8 without control characters, at most ",
+                 kMaxCustomNameBytes, " bytes"));
     }
     ASSIGN_OR_RETURN(std::string key, ToNfc(name));
-    ASSIGN_OR_RETURN(std::string value, NormalizeText(raw_value, Cat("custom.", key),
+    ASSIGN_OR_RETURN(std::string value, NormalizeText(raw_value, StrCat("custom.", key),
                                                       kMaxCustomValueBytes, Spaces::kKeepLines));
     if (value.empty()) continue;
     if (!c.custom_fields.try_emplace(key, std::move(value)).second) {
       return absl::InvalidArgumentError(
-          Cat("custom field ", QuoteForError(key),
-              " is given twice (names that differ only in surrounding spaces are the same)"));
+          StrCat("custom field ", QuoteForError(key),
+                 " is given twice (names that differ only in surrounding spaces are the same)"));
     }
   }
   return c;

@@ -1,22 +1,11 @@
 #include "core/contacts/suppression.hpp"
 
 #include "absl/strings/str_cat.h"
+#include "core/common/strings.hpp"
 #include "core/contacts/normalize.hpp"
 
 namespace cadent {
 namespace {
-
-// Debian's abseil has its own string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0) that
-// std::string_view does not convert to.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-template <typename T>
-const T& Absl(const T& value) {
-  return value;
-}
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(Absl(args)...);
-}
 
 bool ConsumePrefix(std::string_view* s, std::string_view prefix) {
   if (!s->starts_with(prefix)) return false;
@@ -51,15 +40,15 @@ Result<SuppressionEntry> ParseSuppressionValue(std::string_view raw) {
     return entry;
   }
   if (domain.starts_with("*.")) {
-    return absl::InvalidArgumentError(Cat(
+    return absl::InvalidArgumentError(StrCat(
         "suppression value ", QuoteForError(s), " uses a wildcard; give the domain (",
         QuoteForError(domain.substr(2)), ") - a registrable domain already covers its subdomains"));
   }
   ASSIGN_OR_RETURN(NormalizedDomain normalized, NormalizeDomain(domain));
   if (normalized.is_public_suffix) {
-    return absl::InvalidArgumentError(
-        Cat("suppression value ", QuoteForError(s), " is a public suffix (like 'co.uk' or 'com'), ",
-            "shared by unrelated organisations; give an organisation's domain"));
+    return absl::InvalidArgumentError(StrCat(
+        "suppression value ", QuoteForError(s), " is a public suffix (like 'co.uk' or 'com'), ",
+        "shared by unrelated organisations; give an organisation's domain"));
   }
   entry.kind = SuppressionKind::kDomain;
   entry.value = std::move(normalized.ascii);
@@ -78,11 +67,12 @@ const SuppressionEntry* SuppressionSet::Match(std::string_view email_normalized,
                                               std::string_view domain_ascii,
                                               std::string_view registrable_domain) const {
   if (email_normalized.empty()) return nullptr;
-  if (const auto it = emails_.find(Absl(email_normalized)); it != emails_.end()) return &it->second;
+  if (const auto it = emails_.find(ToAbsl(email_normalized)); it != emails_.end())
+    return &it->second;
   const SuppressionEntry* best = nullptr;
   for (std::string_view domain : {domain_ascii, registrable_domain}) {
     if (domain.empty()) continue;
-    const auto it = domains_.find(Absl(domain));
+    const auto it = domains_.find(ToAbsl(domain));
     if (it != domains_.end() && (best == nullptr || Precedes(it->second, *best))) {
       best = &it->second;
     }

@@ -25,6 +25,9 @@ class Statement {
 
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view value);  // copied (SQLITE_TRANSIENT)
+  // Not copied (SQLITE_STATIC): `value` must stay alive and unchanged until the statement
+  // is stepped to completion and Reset. For hot loops over data the caller owns.
+  Statement& BindView(int index, std::string_view value);
   Statement& BindNull(int index);
   Statement& BindOptional(int index, std::optional<int64_t> value);
 

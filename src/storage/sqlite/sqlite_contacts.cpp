@@ -30,7 +30,7 @@ Result<Contact> SqliteContactStore::Create(WorkspaceId workspace, const ContactD
   if (key.empty()) {
     return absl::InvalidArgumentError("a contact needs an email, a LinkedIn URL or a phone number");
   }
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * insert, shared_.Query("contact-insert"));
   const int64_t now = shared_.NowUs();
   insert->Bind(1, workspace.value())
@@ -64,7 +64,7 @@ Result<Contact> SqliteContactStore::Create(WorkspaceId workspace, const ContactD
 }
 
 Result<Contact> SqliteContactStore::Get(WorkspaceId workspace, ContactId id) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("contact-get"));
   select->Bind(1, workspace.value()).Bind(2, id.value());
   ASSIGN_OR_RETURN(bool found, select->Step());
@@ -74,7 +74,7 @@ Result<Contact> SqliteContactStore::Get(WorkspaceId workspace, ContactId id) {
 
 Result<std::optional<Contact>> SqliteContactStore::FindByKey(WorkspaceId workspace,
                                                              std::string_view dedupe_key) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("contact-find-by-key"));
   select->Bind(1, workspace.value()).Bind(2, dedupe_key);
   ASSIGN_OR_RETURN(bool found, select->Step());
@@ -85,7 +85,7 @@ Result<std::optional<Contact>> SqliteContactStore::FindByKey(WorkspaceId workspa
 Result<std::vector<Contact>> SqliteContactStore::List(WorkspaceId workspace,
                                                       const ContactQuery& query) {
   TRY(CheckQuery(query));
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("contact-list"));
   select->Bind(1, workspace.value()).Bind(2, query.after.value()).BindOptional(3, ListIdOf(query));
   if (query.status) {
@@ -104,7 +104,7 @@ Result<std::vector<Contact>> SqliteContactStore::List(WorkspaceId workspace,
 }
 
 Result<int64_t> SqliteContactStore::Count(WorkspaceId workspace, const ContactQuery& query) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("contact-count"));
   select->Bind(1, workspace.value()).BindOptional(2, ListIdOf(query));
   if (query.status) {
@@ -118,7 +118,7 @@ Result<int64_t> SqliteContactStore::Count(WorkspaceId workspace, const ContactQu
 }
 
 Status SqliteContactStore::SetStatus(WorkspaceId workspace, ContactId id, ContactStatus status) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * update, shared_.Query("contact-set-status"));
   TRY(update->Bind(1, workspace.value())
           .Bind(2, id.value())
@@ -133,7 +133,7 @@ Status SqliteContactStore::SetStatus(WorkspaceId workspace, ContactId id, Contac
 
 Result<ContactList> SqliteListStore::Create(WorkspaceId workspace, std::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("list name is empty");
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * insert, shared_.Query("list-insert"));
   const int64_t now = shared_.NowUs();
   Status inserted = insert->Bind(1, workspace.value()).Bind(2, name).Bind(3, now).Run();
@@ -146,7 +146,7 @@ Result<ContactList> SqliteListStore::Create(WorkspaceId workspace, std::string_v
 }
 
 Result<ContactList> SqliteListStore::Get(WorkspaceId workspace, ListId id) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("list-get"));
   select->Bind(1, workspace.value()).Bind(2, id.value());
   ASSIGN_OR_RETURN(bool found, select->Step());
@@ -156,7 +156,7 @@ Result<ContactList> SqliteListStore::Get(WorkspaceId workspace, ListId id) {
 
 Result<std::optional<ContactList>> SqliteListStore::FindByName(WorkspaceId workspace,
                                                                std::string_view name) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("list-find-by-name"));
   select->Bind(1, workspace.value()).Bind(2, name);
   ASSIGN_OR_RETURN(bool found, select->Step());
@@ -165,7 +165,7 @@ Result<std::optional<ContactList>> SqliteListStore::FindByName(WorkspaceId works
 }
 
 Result<std::vector<ContactList>> SqliteListStore::List(WorkspaceId workspace) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("list-all"));
   select->Bind(1, workspace.value());
   std::vector<ContactList> out;
@@ -178,7 +178,7 @@ Result<std::vector<ContactList>> SqliteListStore::List(WorkspaceId workspace) {
 }
 
 Status SqliteListStore::Delete(WorkspaceId workspace, ListId id) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * del, shared_.Query("list-delete"));
   TRY(del->Bind(1, workspace.value()).Bind(2, id.value()).Run());
   if (shared_.connection->Changes() == 0) {
@@ -189,7 +189,7 @@ Status SqliteListStore::Delete(WorkspaceId workspace, ListId id) {
 
 Result<int64_t> SqliteListStore::AddMembers(WorkspaceId workspace, ListId list,
                                             std::span<const ContactId> contacts) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
   ASSIGN_OR_RETURN(Statement * list_row, shared_.Query("list-get"));
   list_row->Bind(1, workspace.value()).Bind(2, list.value());
@@ -217,7 +217,7 @@ Result<int64_t> SqliteListStore::AddMembers(WorkspaceId workspace, ListId list,
 
 Result<int64_t> SqliteListStore::RemoveMembers(WorkspaceId workspace, ListId list,
                                                std::span<const ContactId> contacts) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
   int64_t removed = 0;
   for (ContactId contact : contacts) {

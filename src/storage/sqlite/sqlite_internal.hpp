@@ -2,8 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
-#include "absl/synchronization/mutex.h"
 #include "core/common/clock.hpp"
 #include "core/contacts/contact.hpp"
 #include "core/contacts/suppression.hpp"
@@ -13,16 +13,17 @@
 
 namespace cadent::storage::sqlite {
 
-// One connection shared by every store of a database, serialised by `mutex`. SQLite in WAL
-// mode allows one writer at a time anyway; the engine issue will add reader connections.
+// One connection shared by every store of a database, serialised by `mutex` (std::mutex so
+// ThreadSanitizer sees it). SQLite in WAL mode allows one writer at a time anyway; the
+// engine issue will add reader connections.
 struct Shared {
   Shared(std::unique_ptr<Connection> c, const Clock& k) : connection(std::move(c)), clock(k) {}
-  absl::Mutex mutex;
-  std::unique_ptr<Connection> connection ABSL_GUARDED_BY(mutex);
+  std::mutex mutex;
+  std::unique_ptr<Connection> connection;  // guarded by mutex
   const Clock& clock;
 
   // The cached statement for a named query (caller holds mutex).
-  Result<Statement*> Query(std::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+  Result<Statement*> Query(std::string_view name) {
     return connection->Prepare(name, NamedQueries::Embedded().Get(name));
   }
   int64_t NowUs() const { return ToUnixMicros(clock.Now()); }

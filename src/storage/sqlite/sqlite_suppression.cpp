@@ -19,7 +19,7 @@ Status CheckEntry(const SuppressionEntry& entry) {
 
 Result<SuppressionAddResult> SqliteSuppressionStore::Add(const SuppressionEntry& entry) {
   TRY(CheckEntry(entry));
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * insert, shared_.Query("suppression-insert"));
   TRY(insert->BindOptional(1, ScopeOf(entry.workspace))
           .Bind(2, ToSql(entry.kind))
@@ -37,7 +37,7 @@ Result<SuppressionAddResult> SqliteSuppressionStore::Add(const SuppressionEntry&
 
 Result<int64_t> SqliteSuppressionStore::AddMany(std::span<const SuppressionEntry> entries) {
   for (const SuppressionEntry& entry : entries) TRY(CheckEntry(entry));
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
   const int64_t now = shared_.NowUs();
   int64_t added = 0;
@@ -57,7 +57,7 @@ Result<int64_t> SqliteSuppressionStore::AddMany(std::span<const SuppressionEntry
 
 Status SqliteSuppressionStore::Remove(std::optional<WorkspaceId> scope, SuppressionKind kind,
                                       std::string_view value) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * del, shared_.Query("suppression-delete"));
   TRY(del->BindOptional(1, ScopeOf(scope)).Bind(2, ToSql(kind)).Bind(3, value).Run());
   if (shared_.connection->Changes() == 0) {
@@ -72,7 +72,7 @@ Result<std::vector<SuppressionEntry>> SqliteSuppressionStore::List(WorkspaceId w
   if (limit < 1 || limit > 10000) {
     return absl::InvalidArgumentError(StrCat("limit must be 1..10000, got ", limit));
   }
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-list"));
   select->Bind(1, workspace.value()).Bind(2, after.value()).Bind(3, int64_t{limit});
   std::vector<SuppressionEntry> out;
@@ -87,7 +87,7 @@ Result<std::vector<SuppressionEntry>> SqliteSuppressionStore::List(WorkspaceId w
 Result<std::optional<SuppressionEntry>> SqliteSuppressionStore::Match(WorkspaceId workspace,
                                                                       const ContactData& contact) {
   if (contact.email_normalized.empty()) return std::optional<SuppressionEntry>();
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-match"));
   select->Bind(1, workspace.value())
       .Bind(2, contact.email_normalized)
@@ -99,7 +99,7 @@ Result<std::optional<SuppressionEntry>> SqliteSuppressionStore::Match(WorkspaceI
 }
 
 Result<SuppressionSet> SqliteSuppressionStore::Snapshot(WorkspaceId workspace) {
-  absl::MutexLock lock(&shared_.mutex);
+  std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-snapshot"));
   select->Bind(1, workspace.value());
   SuppressionSet set;

@@ -113,7 +113,10 @@ TEST_P(StoreContractTest, ContactRoundTripsEveryField) {
   d.linkedin_provider_id = "ACoAAB";
   d.country = "DE";
   d.time_zone = "Europe/Berlin";
-  d.custom_fields = {{"industry", "Books"}, {"quote", "say \"hi\"\n"}, {"emoji", "🚀"}};
+  d.custom_fields = {{"industry", "Books"},
+                     {"quote", "say \"hi\"\n"},
+                     {"emoji", "🚀"},
+                     {"control", "a\x01b\\c\td\re"}};
   const Contact created = MustCreate(d);
   EXPECT_TRUE(created.id.valid());
   EXPECT_EQ(created.created_at, clock_.Now());
