@@ -5,8 +5,8 @@
 namespace cadent::storage::sqlite {
 
 Status SqliteError(sqlite3* db, int code, std::string_view context) {
-  const std::string message =
-      StrCat(context, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  const std::string message = context.empty() ? detail : StrCat(context, ": ", detail);
   switch (code & 0xff) {
     case SQLITE_CONSTRAINT:
       if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -117,9 +117,12 @@ Status Connection::Exec(std::string_view sql) {
   const std::string text(sql);
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
   if (rc != SQLITE_OK) {
-    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+    // sqlite3_exec's message is SQLite's whole explanation: keep it, without the generic
+    // text for the code after it.
+    Status status = SqliteError(nullptr, sqlite3_extended_errcode(db_), "");
+    if (error != nullptr) status = Status(status.code(), error);
     sqlite3_free(error);
-    return SqliteError(nullptr, sqlite3_extended_errcode(db_), message);
+    return status;
   }
   return OkStatus();
 }

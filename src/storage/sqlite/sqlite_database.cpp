@@ -193,25 +193,23 @@ class SqliteDatabase final : public Database {
     return status;
   }
 
+  // Brings the schema up to date and ensures the default workspace. Checks first without a
+  // write lock, so opening a current database never waits behind a writer (an import);
+  // when there is work, takes the write lock (BEGIN IMMEDIATE) and checks again, so two
+  // processes opening a new database at once migrate it exactly once.
   cadent::Status Migrate() {
     std::lock_guard lock(shared_.mutex);
     Connection& db = *shared_.connection;
+    const int latest = LatestSchemaVersion();
+    ASSIGN_OR_RETURN(bool ready, IsCurrent(latest));
+    if (ready) return OkStatus();
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
     TRY(
         db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "name TEXT NOT NULL, applied_at_us INTEGER NOT NULL)"));
-    ASSIGN_OR_RETURN(Statement * version, shared_.Query("schema-version"));
-    ASSIGN_OR_RETURN(bool has_row, version->Step());
-    const int current = has_row ? static_cast<int>(version->Int(0)) : 0;
-    version->Reset();
-    const auto& migrations = NamedQueries::Embedded().migrations();
-    if (current > static_cast<int>(migrations.size())) {
-      return absl::FailedPreconditionError(
-          StrCat("database '", db.path(), "' has schema version ", current,
-                 ", newer than this cadent (", migrations.size(), "); upgrade cadent to open it"));
-    }
-    for (const Migration& m : migrations) {
+    ASSIGN_OR_RETURN(int current, CurrentVersion());
+    for (const Migration& m : NamedQueries::Embedded().migrations()) {
       if (m.version <= current) continue;
-      ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
       cadent::Status applied = db.Exec(m.sql);
       if (!applied.ok()) {
         return absl::InternalError(StrCat("migration ", m.name, " failed: ", applied.message()));
@@ -221,13 +219,48 @@ class SqliteDatabase final : public Database {
                                   "INSERT INTO schema_migrations (version, name, applied_at_us) "
                                   "VALUES (?1, ?2, ?3)"));
       TRY(record->Bind(1, m.version).Bind(2, m.name).Bind(3, shared_.NowUs()).Run());
-      TRY(tx.Commit());
     }
     ASSIGN_OR_RETURN(Statement * ensure, shared_.Query("workspace-ensure-default"));
-    return ensure->Bind(1, shared_.NowUs()).Run();
+    TRY(ensure->Bind(1, shared_.NowUs()).Run());
+    return tx.Commit();
   }
 
  private:
+  // The applied schema version; 0 for a new database. Caller holds the mutex.
+  Result<int> CurrentVersion() {
+    Connection& db = *shared_.connection;
+    ASSIGN_OR_RETURN(Statement * has_table,
+                     db.Prepare("has-migrations-table",
+                                "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                "AND name = 'schema_migrations'"));
+    ASSIGN_OR_RETURN(bool row, has_table->Step());
+    const bool exists = row && has_table->Int(0) > 0;
+    has_table->Reset();
+    if (!exists) return 0;
+    ASSIGN_OR_RETURN(Statement * version, shared_.Query("schema-version"));
+    ASSIGN_OR_RETURN(bool has_row, version->Step());
+    const int current = has_row ? static_cast<int>(version->Int(0)) : 0;
+    version->Reset();
+    return current;
+  }
+
+  // Whether the schema is at `latest` and the default workspace exists (reads only).
+  // kFailedPrecondition when the database is newer than this binary.
+  Result<bool> IsCurrent(int latest) {
+    ASSIGN_OR_RETURN(int current, CurrentVersion());
+    if (current > latest) {
+      return absl::FailedPreconditionError(
+          StrCat("database '", shared_.connection->path(), "' has schema version ", current,
+                 ", newer than this cadent (", latest, "); upgrade cadent to open it"));
+    }
+    if (current < latest) return false;
+    ASSIGN_OR_RETURN(Statement * workspace, shared_.Query("workspace-get"));
+    workspace->Bind(1, kDefaultWorkspace.value());
+    ASSIGN_OR_RETURN(bool found, workspace->Step());
+    workspace->Reset();
+    return found;
+  }
+
   Shared shared_;
   SqliteWorkspaceStore workspaces_;
   SqliteContactStore contacts_;
@@ -249,14 +282,15 @@ Result<std::unique_ptr<Database>> OpenSqliteDatabase(const SqliteOptions& option
                    Connection::Open(options.path, options.create == SqliteOptions::Create::kNever
                                                       ? Connection::OpenMode::kMustExist
                                                       : Connection::OpenMode::kCreate));
+  // The busy timeout comes first: switching to WAL needs a lock another process may hold.
   // journal_mode answers with a row; Exec ignores it. A file that is not a database fails
-  // here with SQLITE_NOTADB.
+  // here with SQLITE_NOTADB (kFailedPrecondition); a busy one stays kUnavailable.
   Status pragmas = connection->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
-      "PRAGMA busy_timeout=5000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+      "PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+      "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
   if (!pragmas.ok()) {
-    return absl::FailedPreconditionError(
-        StrCat("cannot use '", options.path, "' as a cadent database: ", pragmas.message()));
+    return Status(pragmas.code(), StrCat("cannot use '", options.path,
+                                         "' as a cadent database: ", pragmas.message()));
   }
   auto database = std::make_unique<SqliteDatabase>(std::move(connection), clock);
   TRY(database->Migrate());

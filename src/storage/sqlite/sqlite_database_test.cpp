@@ -8,6 +8,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/named_queries.hpp"
@@ -77,6 +79,35 @@ TEST_F(SqliteDatabaseTest, RejectsFileThatIsNotADatabase) {
   auto db = OpenSqliteDatabase({path}, clock_);
   EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(db.status().message(), HasSubstr("notes.txt"));
+}
+
+TEST_F(SqliteDatabaseTest, ConcurrentFirstOpensMigrateOnce) {
+  const std::string path = PathOf("race.db");
+  std::vector<Status> results(4);
+  std::vector<std::thread> openers;
+  for (size_t i = 0; i < results.size(); ++i) {
+    openers.emplace_back([&, i] { results[i] = OpenSqliteDatabase({path}, clock_).status(); });
+  }
+  for (auto& t : openers) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s;
+  auto c = Connection::Open(path, Connection::OpenMode::kMustExist);
+  ASSERT_TRUE(c.ok());
+  auto count = (*c)->Prepare("n", "SELECT count(*) FROM schema_migrations");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*(*count)->Step());
+  EXPECT_EQ((*count)->Int(0), LatestSchemaVersion());
+}
+
+TEST_F(SqliteDatabaseTest, OpeningACurrentDatabaseDoesNotNeedTheWriteLock) {
+  const std::string path = PathOf("busy.db");
+  ASSERT_TRUE(OpenSqliteDatabase({path}, clock_).ok());
+  auto writer = Connection::Open(path, Connection::OpenMode::kMustExist);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Exec("BEGIN IMMEDIATE").ok());  // as an import batch would
+  auto reader = OpenSqliteDatabase({path}, clock_);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->Status()->workspaces, 1);
+  ASSERT_TRUE((*writer)->Exec("ROLLBACK").ok());
 }
 
 TEST(NamedQueriesTest, EveryEmbeddedQueryPreparesAgainstTheSchema) {
