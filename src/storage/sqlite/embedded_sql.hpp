@@ -2,14 +2,12 @@
 #pragma once
 
 #include <span>
-#include <string_view>
+
+#include "core/common/embedded_file.hpp"
 
 namespace cadent::storage::sqlite {
 
-struct EmbeddedFile {
-  std::string_view name;      // file name, e.g. "0001_init.sql"
-  std::string_view contents;  // the file's text
-};
+using EmbeddedFile = ::cadent::EmbeddedFile;
 
 // Every file of src/storage/sqlite/sql/, sorted by name.
 std::span<const EmbeddedFile> EmbeddedSqlFiles();

@@ -1,0 +1,199 @@
+// The send calendar: where a recipient is, and when a message may go to them. Pure (no I/O:
+// the holiday data is compiled in), driven by instants the caller passes, never by a clock.
+//
+// Civil (local) times and instants are different types: LocalMinutes is a wall-clock reading
+// in some zone; cadent::Instant is a point on the UTC line. One becomes the other only through
+// a date::time_zone, with the DST rule documented in docs/CALENDAR.md:
+//  - a local time that does not exist that day (spring forward) means the first valid minute
+//    after it;
+//  - a local time that occurs twice (fall back) counts once: its first occurrence.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/clock.hpp"
+#include "core/common/result.hpp"
+#include "date/tz.h"
+
+namespace cadent::calendar {
+
+using LocalMinutes = date::local_time<std::chrono::minutes>;
+using LocalDays = date::local_days;
+
+// Weekdays as a set, indexed by date::weekday::c_encoding() (0 = Sunday ... 6 = Saturday).
+using WeekdaySet = std::bitset<7>;
+
+// ---------------------------------------------------------------------------------------
+// Zone resolution
+
+// Which rule decided a recipient's zone, recorded for `cadent explain`.
+enum class ZoneSource { kContact, kPhone, kCountry, kCampaignDefault };
+std::string_view ToString(ZoneSource source);
+
+struct ResolvedZone {
+  const date::time_zone* zone = nullptr;  // never null on success
+  ZoneSource source = ZoneSource::kCampaignDefault;
+};
+
+// The contact's IANA zone if set and known; else the zone of its E.164 phone number when
+// libphonenumber maps the number to exactly one zone; else the country's zone when the
+// country has one (tzdata's zone1970.tab); else campaign_default. Errors only when
+// campaign_default is not a known zone name.
+Result<ResolvedZone> ResolveZone(std::string_view contact_zone, std::string_view phone_e164,
+                                 std::string_view country, std::string_view campaign_default);
+
+// ---------------------------------------------------------------------------------------
+// Weekends and holidays
+
+// The country's weekend per CLDR (ICU's Calendar::getDayOfWeekType): {Sat, Sun} for US,
+// {Fri, Sat} for SA, {Sat, Sun} for AE (since 2022), {Fri} for IR. Unknown or empty
+// country: Sat/Sun. Cached; thread-safe.
+WeekdaySet WeekendOf(std::string_view country);
+
+enum class HolidayType : uint8_t { kPublic, kBank };
+
+struct Holiday {
+  date::year_month_day day;
+  std::string_view name;  // "Eid al-Fitr"; points into compiled-in data
+  HolidayType type = HolidayType::kPublic;
+};
+
+// The compiled-in public holidays (data/holidays/<CC>.tsv), 2024-2035.
+class HolidayData {
+ public:
+  // The process-wide instance, parsed once from the embedded files on first use.
+  static const HolidayData& Builtin();
+
+  // Countries covered (ISO 3166-1 alpha-2), sorted.
+  std::span<const std::string> Countries() const;
+  bool Covers(std::string_view country) const;
+  // The holiday on `day` in `country`, or nullptr. kBank days are included unless
+  // public_only.
+  const Holiday* Find(std::string_view country, date::year_month_day day,
+                      bool public_only = false) const;
+  // All holidays of a country in [from, to], in date order.
+  std::vector<Holiday> Between(std::string_view country, date::year_month_day from,
+                               date::year_month_day to) const;
+  // ... (implementation-defined members)
+};
+
+// ---------------------------------------------------------------------------------------
+// Send windows
+
+// Minutes since local midnight, [begin, end). end may be 24:00 (1440).
+struct TimeRange {
+  std::chrono::minutes begin{0};
+  std::chrono::minutes end{0};
+  friend bool operator==(const TimeRange&, const TimeRange&) = default;
+};
+
+// Allowed local time ranges for each weekday (index = c_encoding, 0 = Sunday). A weekday
+// with no ranges is closed.
+struct SendWindow {
+  std::array<std::vector<TimeRange>, 7> by_weekday;
+
+  // "Mon-Thu 09:00-12:00,14:00-17:30; Fri 09:00-12:00". Days: Mon..Sun (case-insensitive),
+  // ranges "A-B" or single days, separated by ','; times HH:MM, 24:00 allowed as an end.
+  // Errors name the offending token and its column. Overlapping ranges are merged.
+  static Result<SendWindow> Parse(std::string_view spec);
+  std::string ToString() const;  // the canonical form of the spec; Parse(ToString()) == *this
+  // Mon-Fri 09:00-17:00, the default for new campaigns.
+  static SendWindow BusinessHours();
+  friend bool operator==(const SendWindow&, const SendWindow&) = default;
+};
+
+enum class WeekendPolicy { kCountry, kWindowOnly };  // kWindowOnly: the window's days decide
+enum class HolidayPolicy { kRecipientCountry, kFixedCountry, kNone };
+
+// Everything about one recipient that decides when a message may go. Cheap to copy: it
+// holds pointers into long-lived data (the zone database, HolidayData, the campaign's
+// window and blackout list), which must outlive it.
+struct RecipientCalendar {
+  const date::time_zone* zone = nullptr;   // where the window is evaluated
+  const SendWindow* window = nullptr;      // never null
+  WeekdaySet weekend;                      // closed days (empty with kWindowOnly)
+  std::string holiday_country;             // "" = no holidays
+  bool public_holidays_only = false;
+  const HolidayData* holidays = nullptr;   // null = no holidays
+  std::span<const date::year_month_day> blackout_dates;  // workspace blackouts, sorted
+};
+
+// Campaign-level options a RecipientCalendar is built from.
+struct CalendarOptions {
+  SendWindow window = SendWindow::BusinessHours();
+  enum class ZoneChoice { kRecipient, kSender } zone_choice = ZoneChoice::kRecipient;
+  WeekendPolicy weekend = WeekendPolicy::kCountry;
+  HolidayPolicy holidays = HolidayPolicy::kRecipientCountry;
+  std::string fixed_holiday_country;  // with kFixedCountry
+  bool public_holidays_only = false;
+  std::vector<date::year_month_day> blackout_dates;  // sorted, unique
+};
+
+// Builds the calendar for a recipient in `zone` whose country is `country` ("" if unknown),
+// under `options` (which must outlive the result). With kSender the caller passes the
+// sender's zone and country.
+RecipientCalendar MakeRecipientCalendar(const CalendarOptions& options,
+                                        const date::time_zone* zone, std::string_view country,
+                                        const HolidayData& holidays = HolidayData::Builtin());
+
+// ---------------------------------------------------------------------------------------
+// Next allowed slot and step timing
+
+// Why a send time moved later, in order of occurrence; shown by `cadent explain`.
+struct Reason {
+  enum class Kind { kOutsideHours, kWeekend, kHoliday, kBlackout, kClosedDay, kDstGap };
+  Kind kind;
+  date::year_month_day day;  // the local day concerned
+  std::string detail;        // "holiday: Eid al-Fitr", "weekend: Friday", "before 09:00"
+};
+std::string_view ToString(Reason::Kind kind);
+
+struct Slot {
+  Instant at;                   // the earliest allowed instant >= the requested one
+  std::vector<Reason> reasons;  // empty when the requested instant was allowed
+};
+
+// The earliest instant >= earliest that lies inside the window on a day that is not a
+// weekend, holiday or blackout day in the recipient's zone. Searches at most 400 days
+// ahead; kFailedPrecondition when nothing is open (e.g. an empty window). When reasons is
+// false the vector stays empty (the fast path the scheduler uses).
+Result<Slot> NextAllowed(Instant earliest, const RecipientCalendar& calendar,
+                         bool reasons = true);
+
+// Whether `at` is inside an allowed slot.
+bool IsAllowed(Instant at, const RecipientCalendar& calendar);
+
+// A step's delay: "3 days", "2 business days at 08:30", "90 minutes".
+struct DelayRule {
+  enum class Unit { kMinutes, kHours, kDays, kBusinessDays };
+  int64_t amount = 0;
+  Unit unit = Unit::kDays;
+  std::optional<std::chrono::minutes> at_local_time;  // minutes since local midnight
+
+  // "0", "90 minutes", "3 days", "2 business days at 08:30", "1 day at 9:00",
+  // "4h", "30m", "2d", "3bd". Errors say what was expected where.
+  static Result<DelayRule> Parse(std::string_view text);
+  std::string ToString() const;
+  friend bool operator==(const DelayRule&, const DelayRule&) = default;
+};
+
+// When a step becomes due: `from` (the previous step's actual send, or enrollment) plus the
+// delay (days count local calendar days in the recipient's zone; business days skip the
+// calendar's weekends, holidays and blackouts), at the local time of day if given, then
+// pushed to the next allowed slot. Reasons list every move.
+Result<Slot> StepDueAt(Instant from, const DelayRule& rule, const RecipientCalendar& calendar,
+                       bool reasons = true);
+
+// Local <-> instant with the DST rule above.
+Instant ToInstant(LocalMinutes local, const date::time_zone& zone);
+LocalMinutes ToLocal(Instant at, const date::time_zone& zone);
+
+}  // namespace cadent::calendar
