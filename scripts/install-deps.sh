@@ -12,6 +12,7 @@ packages=(
   libidn2-dev libpsl-dev libphonenumber-dev libutf8proc-dev libicu-dev
   libboost-dev libboost-system-dev
   libsodium-dev libhowardhinnant-date-dev tzdata
+  libyaml-cpp-dev
   python3 time
 )
 

@@ -45,6 +45,7 @@ int Run(int argc, const char* const* argv, Environment& env) {
   AddListsCommand(app, context);
   AddSuppressCommand(app, context);
   AddDbCommand(app, context);
+  AddTemplatesCommand(app, context);
 
   try {
     app.parse(argc, argv);

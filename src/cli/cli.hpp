@@ -68,5 +68,6 @@ void AddContactsCommand(CLI::App& app, Context& context);
 void AddListsCommand(CLI::App& app, Context& context);
 void AddSuppressCommand(CLI::App& app, Context& context);
 void AddDbCommand(CLI::App& app, Context& context);
+void AddTemplatesCommand(CLI::App& app, Context& context);
 
 }  // namespace cadent::cli

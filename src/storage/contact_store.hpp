@@ -39,6 +39,9 @@ class ContactStore {
   // Number of contacts matching the query's filters (cursor and limit ignored).
   virtual Result<int64_t> Count(WorkspaceId workspace, const ContactQuery& query) = 0;
   virtual Status SetStatus(WorkspaceId workspace, ContactId id, ContactStatus status) = 0;
+  // The custom field names in use in the workspace, sorted, at most `limit` of them (what a
+  // template may name as {{field}}).
+  virtual Result<std::vector<std::string>> CustomFieldNames(WorkspaceId workspace, int limit) = 0;
 };
 
 }  // namespace cadent

@@ -9,6 +9,7 @@
 #include "storage/import_store.hpp"
 #include "storage/list_store.hpp"
 #include "storage/suppression_store.hpp"
+#include "storage/template_store.hpp"
 #include "storage/workspace_store.hpp"
 
 namespace cadent {
@@ -31,6 +32,7 @@ class Database {
   virtual ListStore& lists() = 0;
   virtual SuppressionStore& suppression() = 0;
   virtual ImportStore& imports() = 0;
+  virtual TemplateStore& templates() = 0;
   // Cheap health probe for /status: kUnavailable when the database cannot be reached.
   virtual Result<DatabaseStatus> Status() = 0;
 };

@@ -167,13 +167,15 @@ class SqliteDatabase final : public Database {
         contacts_(shared_),
         lists_(shared_),
         suppression_(shared_),
-        imports_(shared_) {}
+        imports_(shared_),
+        templates_(shared_) {}
 
   WorkspaceStore& workspaces() override { return workspaces_; }
   ContactStore& contacts() override { return contacts_; }
   ListStore& lists() override { return lists_; }
   SuppressionStore& suppression() override { return suppression_; }
   ImportStore& imports() override { return imports_; }
+  TemplateStore& templates() override { return templates_; }
 
   Result<DatabaseStatus> Status() override {
     std::lock_guard lock(shared_.mutex);
@@ -267,6 +269,7 @@ class SqliteDatabase final : public Database {
   SqliteListStore lists_;
   SqliteSuppressionStore suppression_;
   SqliteImportStore imports_;
+  SqliteTemplateStore templates_;
 };
 
 }  // namespace

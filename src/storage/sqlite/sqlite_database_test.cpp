@@ -110,6 +110,28 @@ TEST_F(SqliteDatabaseTest, OpeningACurrentDatabaseDoesNotNeedTheWriteLock) {
   ASSERT_TRUE((*writer)->Exec("ROLLBACK").ok());
 }
 
+TEST_F(SqliteDatabaseTest, TemplateVersionsCannotBeChangedEvenBySql) {
+  const std::string path = PathOf("templates.db");
+  {
+    auto db = OpenSqliteDatabase({path}, clock_);
+    ASSERT_TRUE(db.ok());
+    templating::TemplateSource source;
+    source.subject = "Hi";
+    source.html = "<p>v1</p>";
+    ASSERT_TRUE((*db)->templates().Create(kDefaultWorkspace, "t", source, "").ok());
+  }
+  auto c = Connection::Open(path, Connection::OpenMode::kMustExist);
+  ASSERT_TRUE(c.ok());
+  Status update = (*c)->Exec("UPDATE template_versions SET html = 'changed'");
+  EXPECT_FALSE(update.ok());
+  EXPECT_THAT(update.message(), HasSubstr("immutable"));
+  EXPECT_FALSE((*c)->Exec("DELETE FROM template_versions").ok());
+  auto html = (*c)->Prepare("h", "SELECT html FROM template_versions");
+  ASSERT_TRUE(html.ok());
+  ASSERT_TRUE(*(*html)->Step());
+  EXPECT_EQ((*html)->Text(0), "<p>v1</p>");
+}
+
 TEST(NamedQueriesTest, EveryEmbeddedQueryPreparesAgainstTheSchema) {
   FakeClock clock(FromUnixMicros(0));
   ASSERT_TRUE(OpenSqliteDatabase({":memory:"}, clock).ok());

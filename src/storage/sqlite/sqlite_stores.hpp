@@ -7,6 +7,7 @@
 #include "storage/list_store.hpp"
 #include "storage/sqlite/sqlite_internal.hpp"
 #include "storage/suppression_store.hpp"
+#include "storage/template_store.hpp"
 
 namespace cadent::storage::sqlite {
 
@@ -20,6 +21,7 @@ class SqliteContactStore final : public ContactStore {
   Result<std::vector<Contact>> List(WorkspaceId workspace, const ContactQuery& query) override;
   Result<int64_t> Count(WorkspaceId workspace, const ContactQuery& query) override;
   Status SetStatus(WorkspaceId workspace, ContactId id, ContactStatus status) override;
+  Result<std::vector<std::string>> CustomFieldNames(WorkspaceId workspace, int limit) override;
 
  private:
   Shared& shared_;
@@ -72,6 +74,24 @@ class SqliteImportStore final : public ImportStore {
                                               const ImportBatch& batch) override;
   Status Finish(WorkspaceId workspace, ImportId id, ImportStatus status,
                 std::string_view error) override;
+
+ private:
+  Shared& shared_;
+};
+
+class SqliteTemplateStore final : public TemplateStore {
+ public:
+  explicit SqliteTemplateStore(Shared& shared) : shared_(shared) {}
+  Result<Template> Create(WorkspaceId workspace, std::string_view name,
+                          const templating::TemplateSource& first, std::string_view note) override;
+  Result<TemplateVersion> AddVersion(WorkspaceId workspace, TemplateId id, int expected_latest,
+                                     const templating::TemplateSource& source,
+                                     std::string_view note) override;
+  Result<Template> Get(WorkspaceId workspace, TemplateId id) override;
+  Result<std::optional<Template>> FindByName(WorkspaceId workspace, std::string_view name) override;
+  Result<std::vector<Template>> List(WorkspaceId workspace) override;
+  Result<TemplateVersion> GetVersion(WorkspaceId workspace, TemplateId id, int version) override;
+  Result<std::vector<TemplateVersion>> Versions(WorkspaceId workspace, TemplateId id) override;
 
  private:
   Shared& shared_;

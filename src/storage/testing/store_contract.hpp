@@ -456,4 +456,102 @@ TEST_P(StoreContractTest, ImportFoundByFingerprintNewestFirst) {
   EXPECT_EQ(db_->imports().List(kDefaultWorkspace, 10)->size(), 2u);
 }
 
+inline templating::TemplateSource EmailSource(std::string subject, std::string html) {
+  templating::TemplateSource source;
+  source.channel = templating::Channel::kEmail;
+  source.subject = std::move(subject);
+  source.html = std::move(html);
+  return source;
+}
+
+TEST_P(StoreContractTest, TemplateVersionsAreImmutableAndOrdered) {
+  auto created = db_->templates().Create(kDefaultWorkspace, "intro",
+                                         EmailSource("Hi {{first_name}}", "<p>v1</p>"), "first");
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->latest_version, 1);
+  EXPECT_EQ(created->channel, templating::Channel::kEmail);
+
+  auto v2 = db_->templates().AddVersion(kDefaultWorkspace, created->id, 1,
+                                        EmailSource("Hello {{first_name}}", "<p>v2</p>"), "tone");
+  ASSERT_TRUE(v2.ok()) << v2.status();
+  EXPECT_EQ(v2->version, 2);
+
+  // Version 1 still reads back as written; the template points at version 2.
+  auto v1 = db_->templates().GetVersion(kDefaultWorkspace, created->id, 1);
+  ASSERT_TRUE(v1.ok()) << v1.status();
+  EXPECT_EQ(v1->source.subject, "Hi {{first_name}}");
+  EXPECT_EQ(v1->source.html, "<p>v1</p>");
+  EXPECT_EQ(v1->note, "first");
+  EXPECT_EQ(db_->templates().Get(kDefaultWorkspace, created->id)->latest_version, 2);
+
+  auto all = db_->templates().Versions(kDefaultWorkspace, created->id);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].version, 1);
+  EXPECT_EQ((*all)[1].source.html, "<p>v2</p>");
+  EXPECT_EQ(db_->templates().GetVersion(kDefaultWorkspace, created->id, 3).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, TemplateEditsRaceOnlyOneWins) {
+  auto created =
+      db_->templates().Create(kDefaultWorkspace, "race", EmailSource("s", "<p>1</p>"), "");
+  ASSERT_TRUE(created.ok());
+  auto first = db_->templates().AddVersion(kDefaultWorkspace, created->id, 1,
+                                           EmailSource("s", "<p>a</p>"), "");
+  auto second = db_->templates().AddVersion(kDefaultWorkspace, created->id, 1,
+                                            EmailSource("s", "<p>b</p>"), "");
+  EXPECT_TRUE(first.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(db_->templates().Versions(kDefaultWorkspace, created->id)->size(), 2u);
+}
+
+TEST_P(StoreContractTest, TemplateNamesChannelsAndTenants) {
+  auto created = db_->templates().Create(
+      kDefaultWorkspace, "note",
+      templating::TemplateSource{templating::Channel::kLinkedInInvite, "", "", "Hi {{first_name}}"},
+      "");
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(
+      db_->templates().Create(kDefaultWorkspace, "note", EmailSource("s", "b"), "").status().code(),
+      absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      db_->templates().Create(kDefaultWorkspace, "", EmailSource("s", "b"), "").status().code(),
+      absl::StatusCode::kInvalidArgument);
+  // A version cannot change the channel.
+  EXPECT_EQ(db_->templates()
+                .AddVersion(kDefaultWorkspace, created->id, 1, EmailSource("s", "b"), "")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // Another workspace sees nothing and may reuse the name.
+  EXPECT_EQ(db_->templates().Get(other_, created->id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(db_->templates().FindByName(other_, "note")->has_value());
+  EXPECT_TRUE(db_->templates().Create(other_, "note", EmailSource("s", "b"), "").ok());
+  auto found = db_->templates().FindByName(kDefaultWorkspace, "note");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, created->id);
+  EXPECT_EQ((*found)->channel, templating::Channel::kLinkedInInvite);
+  EXPECT_EQ(db_->templates().List(kDefaultWorkspace)->size(), 1u);
+  auto version = db_->templates().GetVersion(kDefaultWorkspace, created->id, 1);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version->source.text, "Hi {{first_name}}");
+}
+
+TEST_P(StoreContractTest, CustomFieldNamesAreDistinctSortedAndPerWorkspace) {
+  ContactData a = Person("a@x.com");
+  a.custom_fields = {{"industry", "saas"}, {"city", "Oslo"}};
+  ContactData b = Person("b@x.com");
+  b.custom_fields = {{"industry", "retail"}, {"plan", "pro"}};
+  MustCreate(a);
+  MustCreate(b);
+  ContactData c = Person("c@x.com");
+  c.custom_fields = {{"secret", "x"}};
+  MustCreate(c, other_);
+  auto names = db_->contacts().CustomFieldNames(kDefaultWorkspace, 100);
+  ASSERT_TRUE(names.ok()) << names.status();
+  EXPECT_THAT(*names, ::testing::ElementsAre("city", "industry", "plan"));
+  EXPECT_EQ(db_->contacts().CustomFieldNames(kDefaultWorkspace, 2)->size(), 2u);
+}
+
 }  // namespace cadent::testing
