@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/common/clock.hpp"
+#include "core/common/embedded_file.hpp"
 #include "core/common/result.hpp"
 #include "date/tz.h"
 
@@ -43,12 +44,19 @@ struct ResolvedZone {
   ZoneSource source = ZoneSource::kCampaignDefault;
 };
 
-// The contact's IANA zone if set and known; else the zone of its E.164 phone number when
-// libphonenumber maps the number to exactly one zone; else the country's zone when the
-// country has one (tzdata's zone1970.tab); else campaign_default. Errors only when
-// campaign_default is not a known zone name.
+// The contact's IANA zone if set and known; else the zone of its E.164 phone number's region
+// when that region has one civil time (Debian's libphonenumber 8.12 has no time-zone mapper,
+// so the number gives its region, then SingleZoneOfCountry); else the country's zone when the
+// country has one civil time; else campaign_default. Errors (kInvalidArgument) only when
+// campaign_default is not a known zone name. Not the hot path: once per contact; the first
+// call reads tzdata's zone.tab. Thread-safe.
 Result<ResolvedZone> ResolveZone(std::string_view contact_zone, std::string_view phone_e164,
                                  std::string_view country, std::string_view campaign_default);
+
+// The zone of a country with one civil time (tzdata's zone.tab lists one zone for it, or
+// several that keep the same time from 2024 to 2035, as DE's Berlin and Busingen), else
+// nullptr. zone.tab is read once, on first use. Case-insensitive.
+const date::time_zone* SingleZoneOfCountry(std::string_view country);
 
 // ---------------------------------------------------------------------------------------
 // Weekends and holidays
@@ -82,7 +90,38 @@ class HolidayData {
   // All holidays of a country in [from, to], in date order.
   std::vector<Holiday> Between(std::string_view country, date::year_month_day from,
                                date::year_month_day to) const;
-  // ... (implementation-defined members)
+
+  // Parses holiday files (`<CC>.tsv`, the format of data/holidays/README.md). Names point
+  // into the files' contents, which must outlive the result. Errors name file and line.
+  static Result<HolidayData> Parse(std::span<const EmbeddedFile> files);
+
+  // The fast path NextAllowed uses: a country's index (no allocation, no string compare;
+  // case-insensitive two-letter code), or -1 when not covered.
+  int CountryIndex(std::string_view country) const;
+  // Whether `day` is a holiday in the country of CountryIndex `index` (>= 0). O(1).
+  bool IsHoliday(int index, date::sys_days day, bool public_only) const;
+  // The holiday of `day` in that country, or nullptr.
+  const Holiday* FindByIndex(int index, date::sys_days day) const;
+  // Number of holidays (rows) per type in [from_year, to_year], for the coverage table.
+  struct Coverage {
+    std::string country;
+    int first_year = 0;
+    int last_year = 0;
+    int public_days = 0;
+    int bank_days = 0;
+  };
+  std::vector<Coverage> CoverageTable() const;
+
+ private:
+  struct CountryDays {
+    std::vector<Holiday> holidays;      // date order, one per date
+    int32_t first_day = 0;              // sys_days count of the first bit
+    std::vector<uint64_t> any_bits;     // bit (day - first_day): any holiday
+    std::vector<uint64_t> public_bits;  // bit (day - first_day): a public holiday
+  };
+  std::vector<std::string> countries_;    // sorted
+  std::vector<CountryDays> days_;         // parallel to countries_
+  std::array<int16_t, 26 * 26> index_{};  // "AA".."ZZ" -> index into countries_, or -1
 };
 
 // ---------------------------------------------------------------------------------------
@@ -110,6 +149,9 @@ struct SendWindow {
   friend bool operator==(const SendWindow&, const SendWindow&) = default;
 };
 
+// "08:30" for 510 minutes since midnight; "24:00" for 1440.
+std::string FormatTimeOfDay(std::chrono::minutes since_midnight);
+
 enum class WeekendPolicy { kCountry, kWindowOnly };  // kWindowOnly: the window's days decide
 enum class HolidayPolicy { kRecipientCountry, kFixedCountry, kNone };
 
@@ -117,12 +159,12 @@ enum class HolidayPolicy { kRecipientCountry, kFixedCountry, kNone };
 // holds pointers into long-lived data (the zone database, HolidayData, the campaign's
 // window and blackout list), which must outlive it.
 struct RecipientCalendar {
-  const date::time_zone* zone = nullptr;   // where the window is evaluated
-  const SendWindow* window = nullptr;      // never null
-  WeekdaySet weekend;                      // closed days (empty with kWindowOnly)
-  std::string holiday_country;             // "" = no holidays
+  const date::time_zone* zone = nullptr;  // where the window is evaluated
+  const SendWindow* window = nullptr;     // never null
+  WeekdaySet weekend;                     // closed days (empty with kWindowOnly)
+  std::string holiday_country;            // "" = no holidays
   bool public_holidays_only = false;
-  const HolidayData* holidays = nullptr;   // null = no holidays
+  const HolidayData* holidays = nullptr;                 // null = no holidays
   std::span<const date::year_month_day> blackout_dates;  // workspace blackouts, sorted
 };
 
@@ -140,9 +182,13 @@ struct CalendarOptions {
 // Builds the calendar for a recipient in `zone` whose country is `country` ("" if unknown),
 // under `options` (which must outlive the result). With kSender the caller passes the
 // sender's zone and country.
-RecipientCalendar MakeRecipientCalendar(const CalendarOptions& options,
-                                        const date::time_zone* zone, std::string_view country,
+RecipientCalendar MakeRecipientCalendar(const CalendarOptions& options, const date::time_zone* zone,
+                                        std::string_view country,
                                         const HolidayData& holidays = HolidayData::Builtin());
+// The result points into `options`: a temporary would dangle.
+RecipientCalendar MakeRecipientCalendar(
+    CalendarOptions&& options, const date::time_zone* zone, std::string_view country,
+    const HolidayData& holidays = HolidayData::Builtin()) = delete;
 
 // ---------------------------------------------------------------------------------------
 // Next allowed slot and step timing
@@ -165,11 +211,19 @@ struct Slot {
 // weekend, holiday or blackout day in the recipient's zone. Searches at most 400 days
 // ahead; kFailedPrecondition when nothing is open (e.g. an empty window). When reasons is
 // false the vector stays empty (the fast path the scheduler uses).
-Result<Slot> NextAllowed(Instant earliest, const RecipientCalendar& calendar,
-                         bool reasons = true);
+Result<Slot> NextAllowed(Instant earliest, const RecipientCalendar& calendar, bool reasons = true);
 
-// Whether `at` is inside an allowed slot.
+// Whether `at` is inside an allowed slot (exactly: NextAllowed(at) == at).
 bool IsAllowed(Instant at, const RecipientCalendar& calendar);
+
+// Whether a local day is open for sending, and if not why, checked in this order: weekend,
+// holiday, blackout, no window ranges that weekday. *holiday is set for kHoliday.
+enum class DayStatus { kOpen, kWeekend, kHoliday, kBlackout, kClosedDay };
+DayStatus StatusOfDay(LocalDays day, const RecipientCalendar& calendar,
+                      const Holiday** holiday = nullptr);
+
+// How far NextAllowed and business-day counting search before giving up.
+inline constexpr int kSearchDays = 400;
 
 // A step's delay: "3 days", "2 business days at 08:30", "90 minutes".
 struct DelayRule {
@@ -179,16 +233,20 @@ struct DelayRule {
   std::optional<std::chrono::minutes> at_local_time;  // minutes since local midnight
 
   // "0", "90 minutes", "3 days", "2 business days at 08:30", "1 day at 9:00",
-  // "4h", "30m", "2d", "3bd". Errors say what was expected where.
+  // "4h", "30m", "2d", "3bd" (grammar in docs/CALENDAR.md). At most 400 days' worth, or 250
+  // business days. Errors (kInvalidArgument) say what was expected, and the column.
   static Result<DelayRule> Parse(std::string_view text);
   std::string ToString() const;
   friend bool operator==(const DelayRule&, const DelayRule&) = default;
 };
 
 // When a step becomes due: `from` (the previous step's actual send, or enrollment) plus the
-// delay (days count local calendar days in the recipient's zone; business days skip the
-// calendar's weekends, holidays and blackouts), at the local time of day if given, then
-// pushed to the next allowed slot. Reasons list every move.
+// delay (days count local calendar days in the recipient's zone; business days count only
+// open days: not weekend, holiday, blackout, or a weekday without window ranges), at the
+// local time of day if given (else `from`'s), never before `from`, then pushed to the next
+// allowed slot. Reasons list every move: the days skipped while counting business days, then
+// NextAllowed's. kInvalidArgument for a rule out of range or a time of day with minutes or
+// hours; kFailedPrecondition when the calendar has too few open days within 400 days.
 Result<Slot> StepDueAt(Instant from, const DelayRule& rule, const RecipientCalendar& calendar,
                        bool reasons = true);
 

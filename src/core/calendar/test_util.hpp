@@ -1,0 +1,34 @@
+// Helpers shared by the calendar tests.
+#pragma once
+
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "core/calendar/calendar.hpp"
+#include "gtest/gtest.h"
+
+namespace cadent::calendar::testing {
+
+// "2026-03-08T05:00:00Z" -> Instant (tests only; aborts the test on a typo).
+inline Instant At(std::string_view rfc3339) {
+  std::istringstream in{std::string(rfc3339)};
+  date::sys_seconds t;
+  in >> date::parse("%Y-%m-%dT%H:%M:%SZ", t);
+  EXPECT_FALSE(in.fail()) << "bad instant in test: " << rfc3339;
+  return Instant(t);
+}
+
+inline const date::time_zone* Zone(std::string_view name) { return date::locate_zone(name); }
+
+inline date::year_month_day Ymd(int y, unsigned m, unsigned d) {
+  return date::year(y) / date::month(m) / date::day(d);
+}
+
+inline SendWindow Window(std::string_view spec) {
+  Result<SendWindow> window = SendWindow::Parse(spec);
+  EXPECT_TRUE(window.ok()) << window.status();
+  return window.ok() ? *window : SendWindow{};
+}
+
+}  // namespace cadent::calendar::testing
