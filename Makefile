@@ -16,7 +16,8 @@ build-release: deps
 
 build-bench: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target cadent csv_bench normalize_bench
+	@cmake --build --preset release -j $(JOBS) --target cadent csv_bench normalize_bench templates_bench calendar_bench \
+	  pacing_bench forecast_bench
 
 build-debug: deps
 	@cmake --preset debug >/dev/null
@@ -31,14 +32,16 @@ run: build-release
 test: build-debug fmt-check
 	cd build/debug && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-## Benchmarks (release build): the 1M-row import against sqlite3's .import.
+## Benchmarks (release build): the 1M-row import against sqlite3's .import, then template
+## rendering against Handlebars (Node), the calendar, pacing and the forecast.
 bench: build-bench
 	./bench/run.sh
+	BIN=build/release/bench/templates_bench ./bench/templates/run.sh
 
 ## libFuzzer targets built with clang; runs each for FUZZ_SECONDS.
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS) --target csv_reader_fuzz
+	@cmake --build --preset fuzz -j $(JOBS) --target csv_reader_fuzz template_fuzz
 	./tools/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
 fmt:

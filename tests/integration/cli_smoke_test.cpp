@@ -1,5 +1,6 @@
 // The command line as a user meets it: help, usage errors and a first database.
 #include <filesystem>
+#include <fstream>
 
 #include "gmock/gmock.h"
 #include "integration/cadent_test.hpp"
@@ -17,7 +18,7 @@ TEST_F(CliSmokeTest, HelpListsTheSubcommands) {
   ASSERT_TRUE(run.status.Success()) << Describe(args, run);
   const std::string help = run.out + run.err;
   for (const char* subcommand :
-       {"serve", "import", "imports", "contacts", "lists", "suppress", "db"}) {
+       {"serve", "import", "imports", "contacts", "lists", "suppress", "templates", "db"}) {
     EXPECT_THAT(help, HasSubstr(std::string("\n  ") + subcommand + " "))
         << "subcommand " << subcommand << " missing from\n"
         << help;
@@ -59,6 +60,35 @@ TEST_F(CliSmokeTest, DbStatusCreatesTheDatabase) {
   const RunResult again = Cadent(args);
   ASSERT_TRUE(again.status.Success()) << Describe(args, again);
   EXPECT_EQ(ParseJson(again.out, "second db status output"), status);
+}
+
+TEST_F(CliSmokeTest, TemplateFromAFileRendersForAnImportedContact) {
+  const std::string db = Path("t.db");
+  {
+    std::ofstream(Path("people.csv"))
+        << "email,first_name,phone\nana@example.com,Ana,+4915123456789\n";
+    std::ofstream(Path("hello.tmpl")) << "---\nname: hello\nchannel: sms\n---\n"
+                                         "{{spin: Hi|Hello}} {{first_name|there}}, happy "
+                                         "{{day_of_week}}!";
+  }
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--db", db, "import", "contacts", Path("people.csv")},
+        std::vector<std::string>{"--db", db, "templates", "create", Path("hello.tmpl")}}) {
+    const RunResult run = Cadent(args);
+    ASSERT_TRUE(run.status.Success()) << Describe(args, run);
+  }
+  const std::vector<std::string> preview = {"--db",    db,      "--json",    "templates",
+                                            "preview", "hello", "--contact", "ana@example.com"};
+  const RunResult run = Cadent(preview);
+  ASSERT_TRUE(run.status.Success()) << Describe(preview, run);
+  const nlohmann::json out = ParseJson(run.out, "templates preview output");
+  EXPECT_THAT(out.value("text", ""),
+              ::testing::MatchesRegex("(Hi|Hello) Ana, happy [A-Z][a-z]+day!"));
+  EXPECT_EQ(out.value("zone", ""), "Europe/Berlin");  // from the +49 phone number
+  EXPECT_EQ(out.value("zone_source", ""), "phone");
+  EXPECT_EQ(out.value("sms_segments", 0), 1);
+  // The same contact and step always get the same spintax choice.
+  EXPECT_EQ(ParseJson(Cadent(preview).out, "second preview")["text"], out["text"]);
 }
 
 }  // namespace
