@@ -21,22 +21,22 @@ fi
 bytes=$(stat -c %s "$csv")
 echo "input: $csv ($ROWS rows, $((bytes / 1000000)) MB); $RUNS runs; $(nproc) cores"
 
-ours=() floor=() rss=() ratios=()
+ours=() floor=() rss=() ratios=() cpu=()
 for run in $(seq 1 "$RUNS"); do
   db="$OUT/bench.db"
   rm -rf "$db" "$db-wal" "$db-shm" "$OUT/imports" "$OUT/floor.db"
   "$BIN" --db "$db" suppress import "$supp" --reason bench >/dev/null
-  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" \
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" \
     "$BIN" --db "$db" import contacts "$csv" --list bench >"$OUT/summary.json" 2>/dev/null
-  read -r secs kb <"$OUT/time.txt"
+  read -r secs kb user sys <"$OUT/time.txt"
   /usr/bin/time -f "%e" -o "$OUT/floor.txt" \
     sqlite3 "$OUT/floor.db" ".mode csv" ".import '$csv' contacts" >/dev/null
   read -r floor_secs <"$OUT/floor.txt"
-  ours+=("$secs") floor+=("$floor_secs") rss+=("$kb")
+  ours+=("$secs") floor+=("$floor_secs") rss+=("$kb") cpu+=("$(python3 -c "print($user + $sys)")")
   ratios+=("$(python3 -c "print(round($secs / $floor_secs, 2))")")
-  echo "run $run: cadent ${secs}s ($(python3 -c "print(int($ROWS / $secs))") rows/s, peak RSS $((kb / 1024)) MB), sqlite3 .import ${floor_secs}s"
+  echo "run $run: cadent ${secs}s ($(python3 -c "print(int($ROWS / $secs))") rows/s, CPU ${cpu[-1]}s, peak RSS $((kb / 1024)) MB), sqlite3 .import ${floor_secs}s"
 done
-python3 - "$ROWS" "${ours[*]}" "${floor[*]}" "${rss[*]}" "${ratios[*]}" "$OUT/summary.json" <<'PY'
+python3 - "$ROWS" "${ours[*]}" "${floor[*]}" "${rss[*]}" "${ratios[*]}" "$OUT/summary.json" "${cpu[*]}" <<'PY'
 import json, statistics, sys
 rows = int(sys.argv[1])
 ours = [float(x) for x in sys.argv[2].split()]
@@ -47,6 +47,10 @@ rate = [rows / s for s in ours]
 print(f"cadent import: median {statistics.median(rate):,.0f} rows/s "
       f"(min {min(rate):,.0f}, max {max(rate):,.0f}); "
       f"median time {statistics.median(ours):.2f}s")
+cpu = [float(x) for x in sys.argv[7].split()]
+print(f"cadent CPU time (user+sys, all threads): median {statistics.median(cpu):.2f}s "
+      f"({statistics.median(cpu) * 1e6 / rows:.1f} us/row); the machine's load shows in "
+      f"wall time, much less in CPU time")
 print(f"peak RSS: median {statistics.median(rss):.0f} MB (max {max(rss):.0f} MB)")
 print(f"sqlite3 .import floor: median {statistics.median(floor):.2f}s "
       f"({rows / statistics.median(floor):,.0f} rows/s)")

@@ -4,8 +4,12 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/escaping.h"
@@ -57,7 +61,55 @@ struct PendingBatch {
   std::string report;  // error-report lines for this batch's rejected and suppressed rows
 };
 
-// Everything the parsing thread needs to turn records into batches.
+// A batch of CSV records as read, owned (a Record's fields point into the reader's buffer,
+// valid only until its next record): the reading thread fills it, a worker turns it into a
+// PendingBatch.
+class RawBatch {
+ public:
+  void Add(const csv::Record& record) {
+    records_.push_back(Entry{record.line, record.end_offset, record.next_line, spans_.size(),
+                             record.fields.size(), record.error});
+    for (std::string_view field : record.fields) {
+      spans_.emplace_back(text_.size(), field.size());
+      text_.append(field);
+    }
+  }
+  size_t Size() const { return records_.size(); }
+
+  // Calls `add(record)` for each record in order, with the record's fields viewing this
+  // batch's text.
+  template <typename F>
+  void ForEach(F&& add) const {
+    csv::Record record;
+    for (const Entry& entry : records_) {
+      record.line = entry.line;
+      record.end_offset = entry.end_offset;
+      record.next_line = entry.next_line;
+      record.error = entry.error;
+      record.fields.clear();
+      for (size_t i = 0; i < entry.field_count; ++i) {
+        const auto [offset, size] = spans_[entry.first_field + i];
+        record.fields.emplace_back(text_.data() + offset, size);
+      }
+      add(record);
+    }
+  }
+
+ private:
+  struct Entry {
+    int64_t line;
+    int64_t end_offset;
+    int64_t next_line;
+    size_t first_field;
+    size_t field_count;
+    std::optional<csv::RecordError> error;
+  };
+  std::string text_;                              // every field's bytes, back to back
+  std::vector<std::pair<size_t, size_t>> spans_;  // (offset, size) in text_ per field
+  std::vector<Entry> records_;
+};
+
+// Everything a worker needs to turn records into batches.
 class BatchBuilder {
  public:
   BatchBuilder(const HeaderMapping& mapping, size_t columns, const SuppressionSet& suppressed)
@@ -237,30 +289,64 @@ Result<ImportResult> ContactImporter::Run(
 
   ASSIGN_OR_RETURN(SuppressionSet suppressed, suppression_.Snapshot(workspace));
 
-  // Writer thread: report lines, then the batch commit that records the report's length.
-  BoundedQueue<PendingBatch> queue(2);
+  // The pipeline, in file order end to end:
+  //   this thread: CSV records -> RawBatch (cheap)
+  //   workers (one per core): RawBatch -> PendingBatch (validation, normalization and the
+  //     suppression check: most of the CPU before storage)
+  //   writer thread: report lines, then the batch commit that records the report's length.
+  // Batches reach the writer in file order through `ordered`, a queue of futures taken in
+  // the order the batches were read. Both queues are bounded, so memory stays a few
+  // batches whatever the file size.
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  struct Job {
+    RawBatch raw;
+    std::promise<PendingBatch> built;
+  };
+  BoundedQueue<std::shared_ptr<Job>> work(workers);
+  BoundedQueue<std::future<PendingBatch>> ordered(workers + 1);
+  std::vector<std::thread> builders;
+  builders.reserve(workers);
+  for (size_t i = 0; i < workers; ++i) {
+    builders.emplace_back([&] {
+      BatchBuilder builder(mapping, headers.size(), suppressed);
+      while (std::optional<std::shared_ptr<Job>> job = work.Pop()) {
+        (*job)->raw.ForEach([&](const csv::Record& row) {
+          builder.Add(row);
+          builder.SetPosition(row.end_offset, row.next_line);
+        });
+        (*job)->built.set_value(builder.Take());
+      }
+    });
+  }
+
   Status writer_status;
+  std::atomic<bool> writer_failed = false;
   ImportCounts counts = record.counts;
   int64_t report_bytes = record.report_bytes;
   std::thread writer([&] {
     std::string pending_report = std::move(report_header);
-    while (std::optional<PendingBatch> item = queue.Pop()) {
+    while (std::optional<std::future<PendingBatch>> next = ordered.Pop()) {
+      PendingBatch item = next->get();
       if (!writer_status.ok()) continue;  // drain so the producer is not blocked
-      pending_report += item->report;
+      pending_report += item.report;
       if (!pending_report.empty()) {
         // Not synced: after a process crash the written lines are in the page cache and
         // survive; only an OS crash can lose report lines of the last batches (the counts
         // stay right). Syncing every batch would double an import's fsyncs.
         writer_status = WriteAll(report.get(), pending_report, report_path);
-        if (!writer_status.ok()) continue;
+        if (!writer_status.ok()) {
+          writer_failed = true;
+          continue;
+        }
         report_bytes += static_cast<int64_t>(pending_report.size());
         pending_report.clear();
       }
-      item->batch.report_bytes = report_bytes;
+      item.batch.report_bytes = report_bytes;
       Result<std::vector<RowOutcome>> outcomes =
-          imports_.CommitBatch(workspace, record.id, item->batch);
+          imports_.CommitBatch(workspace, record.id, item.batch);
       if (!outcomes.ok()) {
         writer_status = outcomes.status();
+        writer_failed = true;
         continue;
       }
       for (RowOutcome outcome : *outcomes) {
@@ -277,35 +363,44 @@ Result<ImportResult> ContactImporter::Run(
             break;
         }
       }
-      counts.rejected += item->batch.rejected;
-      counts.suppressed += item->batch.suppressed;
+      counts.rejected += item.batch.rejected;
+      counts.suppressed += item.batch.suppressed;
       counts.total +=
-          static_cast<int64_t>(outcomes->size()) + item->batch.rejected + item->batch.suppressed;
+          static_cast<int64_t>(outcomes->size()) + item.batch.rejected + item.batch.suppressed;
       if (on_progress) {
         on_progress(
-            ImportProgress{item->batch.resume_offset, static_cast<int64_t>(file_size), counts});
+            ImportProgress{item.batch.resume_offset, static_cast<int64_t>(file_size), counts});
       }
     }
   });
 
-  BatchBuilder builder(mapping, headers.size(), suppressed);
+  // Hands a batch to the workers, then its future to the writer: the writer never waits
+  // for a batch no worker has, and workers never wait for the writer, so neither queue can
+  // deadlock; the writer falling behind blocks this thread on `ordered`.
+  auto submit = [&](RawBatch raw) {
+    auto job = std::make_shared<Job>();
+    job->raw = std::move(raw);
+    std::future<PendingBatch> built = job->built.get_future();
+    work.Push(std::move(job));
+    ordered.Push(std::move(built));
+  };
   Status reader_status;
+  RawBatch raw;
   csv::Record row;
-  while (true) {
+  while (!writer_failed) {
     Result<bool> more = reader->Next(&row);
     if (!more.ok()) {
       reader_status = more.status();
       break;
     }
     if (!*more) break;
-    builder.Add(row);
-    builder.SetPosition(row.end_offset, row.next_line);
-    if (builder.Size() >= static_cast<size_t>(options.batch_rows)) {
-      if (!queue.Push(builder.Take())) break;
-    }
+    raw.Add(row);
+    if (raw.Size() >= static_cast<size_t>(options.batch_rows)) submit(std::exchange(raw, {}));
   }
-  if (builder.Size() > 0) queue.Push(builder.Take());
-  queue.Close();
+  if (raw.Size() > 0 && !writer_failed) submit(std::move(raw));
+  work.Close();
+  for (std::thread& builder : builders) builder.join();
+  ordered.Close();
   writer.join();
 
   for (const Status& failure : {reader_status, writer_status}) {

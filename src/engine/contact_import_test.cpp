@@ -243,6 +243,62 @@ TEST_F(ContactImportTest, InterruptedImportResumesWithoutApplyingAnythingTwice) 
             clean->record.counts.imported);
 }
 
+// Batches are built by parallel workers and committed in file order: tiny batches give the
+// same contacts (in the same id order), list, counts and report as one big batch, with
+// duplicates inside a batch, across batches and against an earlier import.
+TEST_F(ContactImportTest, ManySmallBatchesMatchOneBigBatch) {
+  std::string csv = "email,first_name,company\n";
+  for (int i = 1; i <= 200; ++i) {
+    if (i % 11 == 0) {
+      csv += "broken-" + std::to_string(i) + ",Bad,X\n";
+    } else if (i % 7 == 0) {
+      csv += "p" + std::to_string(i - (i % 2 == 0 ? 1 : 6)) + "@firm.com,Dup,X\n";
+    } else {
+      csv += "p" + std::to_string(i) + "@firm.com,P" + std::to_string(i) + ",X\n";
+    }
+  }
+  const std::string path = Write("batches.csv", csv);
+  auto import_into = [&](Database* db, int batch_rows) {
+    ContactData earlier;
+    earlier.email = earlier.email_normalized = "p5@firm.com";
+    earlier.email_domain = earlier.registrable_domain = "firm.com";
+    EXPECT_TRUE(db->contacts().Create(kDefaultWorkspace, earlier).ok());
+    ImportOptions options = Options(path);
+    options.batch_rows = batch_rows;
+    options.list = "L";
+    options.policy = DuplicatePolicy::kFillEmpty;
+    options.again = true;
+    return Import(options, db);
+  };
+  auto big_db = Open();
+  auto big = import_into(big_db.get(), 5000);
+  ASSERT_TRUE(big.ok()) << big.status();
+  auto small = import_into(db_.get(), 3);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->record.counts, big->record.counts);
+  EXPECT_EQ(big->record.counts.updated, 1);
+  EXPECT_GT(big->record.counts.duplicates, 0);
+  EXPECT_GT(big->record.counts.rejected, 0);
+  EXPECT_EQ(ReadFile(small->record.spec.report_path), ReadFile(big->record.spec.report_path));
+  auto emails = [](Database* db) {
+    ContactQuery query;
+    query.limit = 1000;
+    auto contacts = db->contacts().List(kDefaultWorkspace, query);
+    EXPECT_TRUE(contacts.ok()) << contacts.status();
+    std::vector<std::string> out;
+    if (!contacts.ok()) return out;
+    for (const Contact& c : *contacts) {
+      out.push_back(c.data.email + "/" + c.data.first_name);
+    }
+    return out;
+  };
+  EXPECT_EQ(emails(db_.get()), emails(big_db.get()));
+  EXPECT_EQ(db_->lists().FindByName(kDefaultWorkspace, "L")->value().member_count,
+            big->record.counts.imported + big->record.counts.updated);
+  EXPECT_EQ(big_db->lists().FindByName(kDefaultWorkspace, "L")->value().member_count,
+            big->record.counts.imported + big->record.counts.updated);
+}
+
 TEST_F(ContactImportTest, FileLevelProblemsFailBeforeAnythingIsWritten) {
   struct Case {
     std::string name;

@@ -43,6 +43,49 @@ void BindMutableColumns(Statement& s, const ContactData& d, const std::string& c
       .Bind(12, custom_json);
 }
 
+// The connection settings of one batch commit, restored (after the transaction ends) by
+// the destructor, whatever the exit path:
+// - synchronous=NORMAL: a batch need not be durable on its own. It commits together with
+//   the import's resume position, so a batch lost to a power failure is simply read again
+//   on resume; WAL mode stays consistent. Skipping the per-commit fsync is most of an
+//   import's wall time on slow disks. FULL is restored for everything else.
+// - ignore_check_constraints: the contacts table's CHECKs cost more than the rest of an
+//   insert (SQLite builds a temporary index for `status IN (...)` on every row). The batch
+//   writes only values that satisfy them: a non-empty dedupe key (checked before the
+//   transaction), custom fields encoded by EncodeCustomFields (valid JSON by
+//   construction), the default status, json_patch results.
+// - foreign_keys=OFF: every parent is checked once per batch inside the transaction (the
+//   workspace, the list) or was just inserted or found in it (the contacts).
+class ImportSession {
+ public:
+  static Result<ImportSession> Begin(Connection& db) {
+    int foreign_keys = 1;
+    sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_ENABLE_FKEY, -1, &foreign_keys);
+    ImportSession session(db, foreign_keys != 0);
+    TRY(
+        db.Exec("PRAGMA synchronous=NORMAL; PRAGMA ignore_check_constraints=ON; "
+                "PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=16384"));
+    return session;
+  }
+  ImportSession(ImportSession&& other) noexcept
+      : db_(other.db_), foreign_keys_(other.foreign_keys_) {
+    other.db_ = nullptr;
+  }
+  ImportSession& operator=(ImportSession&&) = delete;
+  ~ImportSession() {
+    if (db_ == nullptr) return;
+    (void)db_->Exec(foreign_keys_ ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+    (void)db_->Exec(
+        "PRAGMA ignore_check_constraints=OFF; PRAGMA synchronous=FULL; "
+        "PRAGMA wal_autocheckpoint=1000");
+  }
+
+ private:
+  ImportSession(Connection& db, bool foreign_keys) : db_(&db), foreign_keys_(foreign_keys) {}
+  Connection* db_;
+  bool foreign_keys_;
+};
+
 }  // namespace
 
 Result<ImportRecord> SqliteImportStore::Create(WorkspaceId workspace, const ImportSpec& spec) {
@@ -104,15 +147,15 @@ Result<std::vector<RowOutcome>> SqliteImportStore::CommitBatch(WorkspaceId works
                                                                const ImportBatch& batch) {
   std::lock_guard lock(shared_.mutex);
   Connection& db = *shared_.connection;
-  // A batch need not be durable on its own: it commits together with the import's resume
-  // position, so a batch lost to a power failure is simply read again on resume. Skipping
-  // the per-commit fsync (synchronous=NORMAL in WAL mode keeps the database consistent)
-  // is most of an import's wall time on slow disks. FULL is restored for everything else.
-  TRY(db.Exec("PRAGMA synchronous=NORMAL"));
-  struct RestoreFull {
-    Connection& db;
-    ~RestoreFull() { (void)db.Exec("PRAGMA synchronous=FULL"); }
-  } restore_full{db};
+  // Checked here, before anything is written: the rows' values then satisfy every CHECK
+  // of the contacts table (see ImportSession).
+  for (const ImportRow& row : batch.rows) {
+    if (row.contact.DedupeKey().empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("line ", row.line, ": contact has no email, LinkedIn URL or phone"));
+    }
+  }
+  ASSIGN_OR_RETURN(ImportSession session, ImportSession::Begin(db));
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
 
   ASSIGN_OR_RETURN(Statement * header, shared_.Query("import-get"));
@@ -125,45 +168,76 @@ Result<std::vector<RowOutcome>> SqliteImportStore::CommitBatch(WorkspaceId works
     return absl::FailedPreconditionError(
         StrCat("import ", id.value(), " is ", ToString(record.status), ", not running"));
   }
+  // Foreign keys are not enforced during the batch (ImportSession): the parents are checked
+  // here, once, inside the transaction that holds the write lock. The workspace exists (the
+  // import row found above references it); so must the list.
+  std::optional<ListId> list = record.spec.list;
+  if (list) {
+    ASSIGN_OR_RETURN(Statement * exists, shared_.Query("import-list-exists"));
+    exists->Bind(1, workspace.value()).Bind(2, list->value());
+    ASSIGN_OR_RETURN(bool list_found, exists->Step());
+    exists->Reset();
+    if (!list_found) list.reset();  // deleted meanwhile: as if the import had no list
+  }
 
   const int64_t now = shared_.NowUs();
   std::vector<RowOutcome> outcomes;
   outcomes.reserve(batch.rows.size());
   ImportCounts delta;
+  // Contacts created by this batch get consecutive ids (the transaction holds the write
+  // lock); their list membership is added by one statement after the loop.
+  int64_t first_created = 0;
+  int64_t last_created = 0;
+  auto add_created = [&]() -> Status {
+    if (!list || first_created == 0) return OkStatus();
+    ASSIGN_OR_RETURN(Statement * members, shared_.Query("import-list-add-created"));
+    return members->Bind(1, workspace.value())
+        .Bind(2, list->value())
+        .Bind(3, first_created)
+        .Bind(4, last_created)
+        .Bind(5, id.value())
+        .Bind(6, now)
+        .Run();
+  };
+  // Fetched once: Prepare resets the statement; each use below resets it again.
+  ASSIGN_OR_RETURN(Statement * insert, shared_.Query("contact-insert"));
+  std::string custom_json;
   for (const ImportRow& row : batch.rows) {
     const ContactData& d = row.contact;
     const std::string key = d.DedupeKey();
-    if (key.empty()) {
-      return absl::InvalidArgumentError(
-          StrCat("line ", row.line, ": contact has no email, LinkedIn URL or phone"));
-    }
-    const std::string custom_json = EncodeCustomFields(d.custom_fields);
-    ASSIGN_OR_RETURN(Statement * insert, shared_.Query("contact-insert"));
+    custom_json = EncodeCustomFields(d.custom_fields);
     // The row's strings outlive the statement's step: bind without copying.
-    TRY(insert->Bind(1, workspace.value())
-            .BindView(2, key)
-            .BindView(3, d.email)
-            .BindView(4, d.email_normalized)
-            .BindView(5, d.email_domain)
-            .BindView(6, d.registrable_domain)
-            .BindView(7, d.first_name)
-            .BindView(8, d.last_name)
-            .BindView(9, d.company)
-            .BindView(10, d.title)
-            .BindView(11, d.phone)
-            .BindView(12, d.linkedin_url)
-            .BindView(13, d.linkedin_provider_id)
-            .BindView(14, d.country)
-            .BindView(15, d.time_zone)
-            .BindView(16, custom_json)
-            .Bind(17, id.value())
-            .Bind(18, now)
-            .Run());
+    insert->Bind(1, workspace.value())
+        .BindView(2, key)
+        .BindView(3, d.email)
+        .BindView(4, d.email_normalized)
+        .BindView(5, d.email_domain)
+        .BindView(6, d.registrable_domain)
+        .BindView(7, d.first_name)
+        .BindView(8, d.last_name)
+        .BindView(9, d.company)
+        .BindView(10, d.title)
+        .BindView(11, d.phone)
+        .BindView(12, d.linkedin_url)
+        .BindView(13, d.linkedin_provider_id)
+        .BindView(14, d.country)
+        .BindView(15, d.time_zone)
+        .BindView(16, custom_json)
+        .Bind(17, id.value())
+        .Bind(18, now);
+    Status inserted = insert->Run();
+    insert->Reset();
+    TRY(inserted);
     int64_t contact_id = 0;
     RowOutcome outcome;
     if (db.Changes() > 0) {
       contact_id = db.LastInsertId();
       outcome = RowOutcome::kImported;
+      if (first_created == 0 || contact_id != last_created + 1) {
+        TRY(add_created());  // ids not consecutive (rowids ran out): start a new range
+        first_created = contact_id;
+      }
+      last_created = contact_id;
     } else {
       ASSIGN_OR_RETURN(Statement * lookup, shared_.Query("contact-import-lookup"));
       lookup->Bind(1, workspace.value()).Bind(2, key);
@@ -188,14 +262,16 @@ Result<std::vector<RowOutcome>> SqliteImportStore::CommitBatch(WorkspaceId works
         TRY(update->Bind(13, id.value()).Bind(14, now).Run());
         outcome = RowOutcome::kUpdated;
       }
-    }
-    if (record.spec.list) {
-      ASSIGN_OR_RETURN(Statement * member, shared_.Query("list-member-add"));
-      TRY(member->Bind(1, workspace.value())
-              .Bind(2, record.spec.list->value())
-              .Bind(3, contact_id)
-              .Bind(4, now)
-              .Run());
+      // An existing contact matched by the file joins the list (a duplicate within the
+      // file is already on it, from its first row).
+      if (list && outcome != RowOutcome::kDuplicateInFile) {
+        ASSIGN_OR_RETURN(Statement * member, shared_.Query("list-member-add"));
+        TRY(member->Bind(1, workspace.value())
+                .Bind(2, list->value())
+                .Bind(3, contact_id)
+                .Bind(4, now)
+                .Run());
+      }
     }
     switch (outcome) {
       case RowOutcome::kImported:
@@ -211,6 +287,7 @@ Result<std::vector<RowOutcome>> SqliteImportStore::CommitBatch(WorkspaceId works
     }
     outcomes.push_back(outcome);
   }
+  TRY(add_created());
   delta.rejected = batch.rejected;
   delta.suppressed = batch.suppressed;
   delta.total = static_cast<int64_t>(batch.rows.size()) + batch.rejected + batch.suppressed;

@@ -33,3 +33,16 @@ WHERE workspace_id = ?1 AND id = ?2 AND status = 'running'
 -- name: import-finish
 UPDATE imports SET status = ?3, error = ?4, updated_at_us = ?5, finished_at_us = ?5
 WHERE workspace_id = ?1 AND id = ?2 AND status = 'running'
+
+-- name: import-list-add-created
+-- List membership for the contacts a batch created (ids ?3..?4, rowids assigned in order
+-- inside the batch's transaction): one statement per batch instead of one per row. The
+-- unary + keeps the planner on the rowid range: by contacts_by_domain (workspace_id = ?1)
+-- it would read the whole workspace on every batch.
+INSERT INTO list_members (workspace_id, list_id, contact_id, added_at_us)
+SELECT ?1, ?2, id, ?6 FROM contacts
+WHERE id BETWEEN ?3 AND ?4 AND +workspace_id = ?1 AND +created_import_id = ?5
+ON CONFLICT (list_id, contact_id) DO NOTHING
+
+-- name: import-list-exists
+SELECT 1 FROM lists WHERE workspace_id = ?1 AND id = ?2
