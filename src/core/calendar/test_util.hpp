@@ -1,4 +1,4 @@
-// Helpers shared by the calendar tests.
+// Helpers shared by the calendar, pacing and forecast tests.
 #pragma once
 
 #include <sstream>
@@ -20,6 +20,14 @@ inline Instant At(std::string_view rfc3339) {
 }
 
 inline const date::time_zone* Zone(std::string_view name) { return date::locate_zone(name); }
+
+// The instant of a local wall-clock reading (the earlier one when repeated).
+inline Instant Local(const date::time_zone* zone, date::year_month_day day, int hour,
+                     int minute = 0) {
+  const date::local_seconds local =
+      date::local_days(day) + std::chrono::hours(hour) + std::chrono::minutes(minute);
+  return Instant(zone->to_sys(local, date::choose::earliest).time_since_epoch());
+}
 
 inline date::year_month_day Ymd(int y, unsigned m, unsigned d) {
   return date::year(y) / date::month(m) / date::day(d);

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "core/calendar/test_util.hpp"
+
 namespace cadent::forecast {
 namespace {
 
@@ -15,12 +17,8 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const date::time_zone* Zone(std::string_view name) { return date::locate_zone(name); }
-
-Instant Local(const date::time_zone* zone, date::year_month_day day, int hour, int minute = 0) {
-  const date::local_seconds local = date::local_days(day) + hours(hour) + minutes(minute);
-  return Instant(zone->to_sys(local, date::choose::earliest).time_since_epoch());
-}
+using calendar::testing::Local;
+using calendar::testing::Zone;
 
 calendar::DelayRule Delay(std::string_view text) {
   Result<calendar::DelayRule> rule = calendar::DelayRule::Parse(text);

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/calendar/test_util.hpp"
 #include "core/pacing/in_memory_pacer.hpp"
 #include "core/pacing/testing/schedule_check.hpp"
 
@@ -21,13 +22,8 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const date::time_zone* Zone(std::string_view name) { return date::locate_zone(name); }
-
-// The instant of a local wall-clock reading (the earlier one when repeated).
-Instant Local(const date::time_zone* zone, date::year_month_day day, int hour, int minute = 0) {
-  const date::local_seconds local = date::local_days(day) + hours(hour) + minutes(minute);
-  return Instant(zone->to_sys(local, date::choose::earliest).time_since_epoch());
-}
+using calendar::testing::Local;
+using calendar::testing::Zone;
 
 Instant Utc(date::year_month_day day, int hour, int minute = 0) {
   return Instant(date::sys_days(day) + hours(hour) + minutes(minute));
