@@ -12,7 +12,7 @@ packages=(
   libidn2-dev libpsl-dev libphonenumber-dev libutf8proc-dev libicu-dev
   libboost-dev libboost-system-dev
   libsodium-dev libhowardhinnant-date-dev tzdata
-  libyaml-cpp-dev
+  libyaml-cpp-dev libgmime-3.0-dev
   python3 time
 )
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "channels/outbox/outbox_channel.hpp"
 #include "cli/cli.hpp"
 #include "core/common/strings.hpp"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -34,6 +35,14 @@ int Main(int argc, const char* const* argv) {
           StrCat("cannot create directory '", parent.string(), "': ", ec.message()));
     }
     return storage::sqlite::OpenSqliteDatabase({path}, clock);
+  };
+  env.open_channel =
+      [](const std::string& outbox_dir) -> Result<std::unique_ptr<channels::Channel>> {
+    channels::OutboxChannel::Options options;
+    options.dir = outbox_dir;
+    ASSIGN_OR_RETURN(std::unique_ptr<channels::OutboxChannel> outbox,
+                     channels::OutboxChannel::Open(options));
+    return std::unique_ptr<channels::Channel>(std::move(outbox));
   };
   return cli::Run(argc, argv, env);
 }

@@ -1,5 +1,6 @@
 #include "cli/cli.hpp"
 
+#include <filesystem>
 #include <ostream>
 
 #include "CLI/CLI.hpp"
@@ -11,6 +12,11 @@ Result<Database*> Context::Db() {
     ASSIGN_OR_RETURN(db_, env_.open_database(db_path_));
   }
   return db_.get();
+}
+
+std::string Context::DefaultOutbox() const {
+  const std::filesystem::path parent = std::filesystem::path(db_path_).parent_path();
+  return (parent.empty() ? std::filesystem::path("outbox") : parent / "outbox").string();
 }
 
 void Context::Fail(const Status& status) {
@@ -38,6 +44,17 @@ int Run(int argc, const char* const* argv, Environment& env) {
       ->envname("CADENT_WORKSPACE")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", context.json_, "Print results as JSON");
+  std::string now;
+  app.add_option("--now", now,
+                 "Pretend it is this instant (RFC 3339, e.g. 2026-12-01T09:00:00Z): for "
+                 "rehearsals and tests")
+      ->envname("CADENT_NOW");
+  app.parse_complete_callback([&context, &now] {
+    if (now.empty()) return;
+    Result<Instant> at = ParseRfc3339(now);
+    if (!at.ok()) throw CLI::ValidationError("--now", std::string(at.status().message()));
+    context.fixed_clock_ = std::make_unique<FakeClock>(*at);
+  });
 
   AddServeCommand(app, context);
   AddImportCommand(app, context);
@@ -46,6 +63,10 @@ int Run(int argc, const char* const* argv, Environment& env) {
   AddSuppressCommand(app, context);
   AddDbCommand(app, context);
   AddTemplatesCommand(app, context);
+  AddCampaignsCommand(app, context);
+  AddSendersCommand(app, context);
+  AddWorkspaceCommand(app, context);
+  AddEngineCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "channels/channel.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
 #include "storage/database.hpp"
@@ -21,6 +22,10 @@ namespace cadent::cli {
 struct Environment {
   // Opens (creating and migrating when absent) the database at `path`.
   std::function<Result<std::unique_ptr<Database>>(const std::string& path)> open_database;
+  // Opens the channel the engine sends through (`run`, `serve`): the outbox in `outbox_dir`
+  // until provider adapters arrive (email issue).
+  std::function<Result<std::unique_ptr<channels::Channel>>(const std::string& outbox_dir)>
+      open_channel;
   Clock* clock = nullptr;
   std::ostream* out = nullptr;   // results (tables, JSON, CSV)
   std::ostream* err = nullptr;   // progress and errors
@@ -40,7 +45,11 @@ class Context {
   Environment& env() { return env_; }
   std::ostream& out() { return *env_.out; }
   std::ostream& err() { return *env_.err; }
-  Clock& clock() { return *env_.clock; }
+  // The environment's clock, or the fixed clock of --now.
+  Clock& clock() { return fixed_clock_ ? *fixed_clock_ : *env_.clock; }
+  // Where the outbox of `run` and `serve` goes unless --outbox says: var/outbox beside the
+  // database.
+  std::string DefaultOutbox() const;
 
   // Prints "cadent: <message>" and records the exit code for the status
   // (2 for bad input, 1 otherwise).
@@ -51,6 +60,7 @@ class Context {
   friend int Run(int argc, const char* const* argv, Environment& env);
   Environment& env_;
   std::unique_ptr<Database> db_;
+  std::unique_ptr<FakeClock> fixed_clock_;  // --now
   std::string db_path_ = "var/cadent.db";
   int64_t workspace_ = 1;
   bool json_ = false;
@@ -69,5 +79,9 @@ void AddListsCommand(CLI::App& app, Context& context);
 void AddSuppressCommand(CLI::App& app, Context& context);
 void AddDbCommand(CLI::App& app, Context& context);
 void AddTemplatesCommand(CLI::App& app, Context& context);
+void AddCampaignsCommand(CLI::App& app, Context& context);
+void AddSendersCommand(CLI::App& app, Context& context);
+void AddWorkspaceCommand(CLI::App& app, Context& context);
+void AddEngineCommands(CLI::App& app, Context& context);  // run, events, explain, forecast
 
 }  // namespace cadent::cli

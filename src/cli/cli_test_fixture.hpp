@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "channels/outbox/outbox_channel.hpp"
 #include "cli/cli.hpp"
 #include "nlohmann/json.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
@@ -48,6 +49,15 @@ class CliTest : public ::testing::Test {
     env.open_database = [this](const std::string& path) -> Result<std::unique_ptr<Database>> {
       fs::create_directories(fs::path(path).parent_path());
       return storage::sqlite::OpenSqliteDatabase({path}, clock_);
+    };
+    env.open_channel =
+        [](const std::string& outbox_dir) -> Result<std::unique_ptr<channels::Channel>> {
+      channels::OutboxChannel::Options options;
+      options.dir = outbox_dir;
+      options.sync = false;
+      ASSIGN_OR_RETURN(std::unique_ptr<channels::OutboxChannel> outbox,
+                       channels::OutboxChannel::Open(options));
+      return std::unique_ptr<channels::Channel>(std::move(outbox));
     };
     args.insert(args.begin(), {"cadent", "--db", db_path_});
     std::vector<const char*> argv;

@@ -2,11 +2,13 @@
 // later issues) until SIGINT or SIGTERM.
 #include <csignal>
 #include <ostream>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "cli/cli.hpp"
 #include "core/common/strings.hpp"
+#include "engine/engine.hpp"
 #include "http/health.hpp"
 #include "http/server.hpp"
 #include "spdlog/spdlog.h"
@@ -17,6 +19,8 @@ namespace {
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   int io_threads = 1;
+  bool no_engine = false;
+  std::string outbox;
 };
 
 Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen) {
@@ -66,13 +70,43 @@ Status Serve(Context& context, const ServeFlags& flags) {
 
   http::Server server(options, std::move(router), context.clock());
   ASSIGN_OR_RETURN(uint16_t port, server.Start());
+
+  // The engine runs beside the server unless this is an API-only node.
+  std::unique_ptr<channels::Channel> channel;
+  std::unique_ptr<Engine> engine;
+  std::thread engine_thread;
+  Status engine_status = OkStatus();
+  if (!flags.no_engine) {
+    const std::string outbox = flags.outbox.empty() ? context.DefaultOutbox() : flags.outbox;
+    ASSIGN_OR_RETURN(channel, context.env().open_channel(outbox));
+    EngineOptions engine_options;
+    engine_options.owner = StrCat("serve@", listen.first, ":", port);
+    engine_options.public_url = StrCat("http://", flags.listen);
+    engine_options.on_rejected = [](std::string_view message) {
+      spdlog::warn("engine: {}", message);
+    };
+    engine = std::make_unique<Engine>(*db, context.clock(), *channel, engine_options);
+    TRY(engine->Start());
+    engine_thread = std::thread([&] {
+      Result<PassStats> ran = engine->RunRealTime(context.clock());
+      if (!ran.ok()) {
+        engine_status = ran.status();
+        spdlog::error("engine stopped: {}", std::string(ran.status().message()));
+      }
+    });
+    context.err() << "cadent: engine running (outbox " << outbox << ")" << std::endl;
+  }
   context.err() << "cadent: serving on http://" << listen.first << ":" << port << " (database "
                 << context.db_path() << "); Ctrl-C stops" << std::endl;
   int signal = 0;
   sigwait(&stop_signals, &signal);
   context.err() << "cadent: stopping (signal " << signal << ")" << std::endl;
+  if (engine) {
+    engine->Stop();  // stop claiming; in-flight sends finish and are recorded
+    engine_thread.join();
+  }
   server.Stop();
-  return OkStatus();
+  return engine_status;
 }
 
 }  // namespace
@@ -84,6 +118,9 @@ void AddServeCommand(CLI::App& app, Context& context) {
       ->envname("CADENT_LISTEN");
   serve->add_option("--io-threads", flags->io_threads, "Event-loop threads")
       ->check(CLI::Range(1, 64));
+  serve->add_flag("--no-engine", flags->no_engine, "Serve only; run no engine (API-only node)");
+  serve->add_option("--outbox", flags->outbox, "Outbox directory (default: var/outbox)")
+      ->envname("CADENT_OUTBOX");
   serve->callback([&context, flags] {
     if (Status s = Serve(context, *flags); !s.ok()) context.Fail(s);
   });

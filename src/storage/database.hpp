@@ -5,7 +5,9 @@
 #include <string>
 
 #include "core/common/result.hpp"
+#include "storage/campaign_store.hpp"
 #include "storage/contact_store.hpp"
+#include "storage/engine_store.hpp"
 #include "storage/import_store.hpp"
 #include "storage/list_store.hpp"
 #include "storage/suppression_store.hpp"
@@ -33,6 +35,9 @@ class Database {
   virtual SuppressionStore& suppression() = 0;
   virtual ImportStore& imports() = 0;
   virtual TemplateStore& templates() = 0;
+  virtual CampaignStore& campaigns() = 0;
+  virtual SenderStore& senders() = 0;
+  virtual EngineStore& engine() = 0;
   // Cheap health probe for /status: kUnavailable when the database cannot be reached.
   virtual Result<DatabaseStatus> Status() = 0;
 };

@@ -12,8 +12,6 @@
 
 namespace cadent {
 
-using TemplateId = Id<struct TemplateTag>;
-
 struct Template {
   TemplateId id;
   WorkspaceId workspace_id;

@@ -14,6 +14,7 @@ struct Workspace {
   WorkspaceId id;
   std::string name;
   Instant created_at;
+  std::string postal_address;  // shown in every email (CAN-SPAM); "" = not set yet
 };
 
 // Thread-safe. Errors: kNotFound for an unknown id; kUnavailable when the database is busy.
@@ -23,6 +24,7 @@ class WorkspaceStore {
   virtual Result<Workspace> Create(std::string_view name) = 0;
   virtual Result<Workspace> Get(WorkspaceId id) = 0;
   virtual Result<std::vector<Workspace>> List() = 0;
+  virtual Status SetPostalAddress(WorkspaceId id, std::string_view address) = 0;
 };
 
 }  // namespace cadent

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <string_view>
+
+#include "core/common/result.hpp"
 
 namespace cadent {
 
@@ -19,6 +22,9 @@ inline Instant FromUnixMicros(int64_t us) { return Instant(Duration(us)); }
 
 // RFC 3339 in UTC with microseconds when non-zero: 2026-11-23T16:38:30Z, ...30.000125Z.
 std::string FormatRfc3339(Instant t);
+// Reads RFC 3339 ("2026-12-01T09:00:00Z", "...00.25+01:00") or a bare date ("2026-12-01",
+// midnight UTC). kInvalidArgument names what was expected.
+Result<Instant> ParseRfc3339(std::string_view text);
 
 class Clock {
  public:

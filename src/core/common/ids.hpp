@@ -33,6 +33,15 @@ using ContactId = Id<struct ContactTag>;
 using ListId = Id<struct ListTag>;
 using ImportId = Id<struct ImportTag>;
 using SuppressionId = Id<struct SuppressionTag>;
+using TemplateId = Id<struct TemplateTag>;
+// Sender accounts (a mailbox, a LinkedIn account, a phone number).
+using SenderId = Id<struct SenderTag>;
+using CampaignId = Id<struct CampaignTag>;
+// One contact's journey through one campaign.
+using EnrollmentId = Id<struct EnrollmentTag>;
+// One step's message to one contact; also the idempotency key handed to providers.
+using MessageId = Id<struct MessageTag>;
+using EventId = Id<struct EventTag>;
 
 // The workspace created on init; single-tenant installations use only this one.
 inline constexpr WorkspaceId kDefaultWorkspace{1};

@@ -164,6 +164,32 @@ Result<Reservation> InMemoryPacer::Reserve(SenderId sender, Instant earliest,
                      plan.at, earliest,          plan.pushed_by};
 }
 
+Result<Reservation> InMemoryPacer::Restore(SenderId sender, Instant at, const Request& request) {
+  std::lock_guard lock(mutex_);
+  const auto it = senders_.find(Key{request.workspace.value(), sender.value()});
+  if (it == senders_.end()) {
+    return absl::NotFoundError(
+        StrCat("unknown sender ", sender.value(), " in workspace ", request.workspace.value()));
+  }
+  SenderState& state = it->second;
+  const ReservationId id(next_reservation_++);
+  Booking booking{at,
+                  JitterFor(state.policy, sender, at),
+                  request.campaign,
+                  request.is_new_contact,
+                  std::string(request.recipient_domain),
+                  id};
+  const auto position = std::upper_bound(state.bookings.begin(), state.bookings.end(), at,
+                                         [](Instant t, const Booking& b) { return t < b.at; });
+  state.bookings.insert(position, std::move(booking));
+  if (request.campaign.valid() && request.is_new_contact) {
+    auto& starts =
+        campaigns_[Key{request.workspace.value(), request.campaign.value()}].new_contacts;
+    starts.insert(std::upper_bound(starts.begin(), starts.end(), at), at);
+  }
+  return Reservation{id, request.workspace, sender, request.campaign, at, at, LimitSet{}};
+}
+
 Status InMemoryPacer::Release(const Reservation& reservation) {
   std::lock_guard lock(mutex_);
   const auto it = senders_.find(Key{reservation.workspace.value(), reservation.sender.value()});

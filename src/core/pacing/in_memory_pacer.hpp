@@ -30,6 +30,11 @@ class InMemoryPacer final : public Pacer {
   Status Release(const Reservation& reservation) override;
   Instant NoSlotBefore(SenderId sender, Instant earliest, const Request& request) const override;
 
+  // Records a booking made earlier (by this or another process, read back from storage) at
+  // exactly `at`, without checking the limits: they were checked when it was granted.
+  // kNotFound for an unknown sender.
+  Result<Reservation> Restore(SenderId sender, Instant at, const Request& request);
+
   // A copy of a sender's bookings in time order (empty for an unknown sender).
   std::vector<Booking> BookingsOf(WorkspaceId workspace, SenderId sender) const;
 

@@ -29,10 +29,8 @@
 
 namespace cadent::pacing {
 
-// Sender accounts (a mailbox, a LinkedIn account, a phone number) and campaigns. Defined
-// here until core/common/ids.hpp gains them.
-using SenderId = Id<struct SenderTag>;
-using CampaignId = Id<struct CampaignTag>;
+using cadent::CampaignId;
+using cadent::SenderId;
 using ReservationId = Id<struct ReservationTag>;
 
 // ---------------------------------------------------------------------------------------

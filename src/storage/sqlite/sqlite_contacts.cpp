@@ -69,7 +69,9 @@ Result<Contact> SqliteContactStore::Get(WorkspaceId workspace, ContactId id) {
   select->Bind(1, workspace.value()).Bind(2, id.value());
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return absl::NotFoundError(StrCat("no contact ", id.value()));
-  return ReadContact(*select);
+  Contact contact = ReadContact(*select);
+  select->Reset();  // a statement left on a row keeps a read transaction open
+  return contact;
 }
 
 Result<std::optional<Contact>> SqliteContactStore::FindByKey(WorkspaceId workspace,
@@ -79,7 +81,9 @@ Result<std::optional<Contact>> SqliteContactStore::FindByKey(WorkspaceId workspa
   select->Bind(1, workspace.value()).Bind(2, dedupe_key);
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<Contact>();
-  return std::optional<Contact>(ReadContact(*select));
+  Contact contact = ReadContact(*select);
+  select->Reset();
+  return std::optional<Contact>(std::move(contact));
 }
 
 Result<std::vector<Contact>> SqliteContactStore::List(WorkspaceId workspace,
@@ -114,7 +118,9 @@ Result<int64_t> SqliteContactStore::Count(WorkspaceId workspace, const ContactQu
   }
   select->Bind(4, query.search);
   ASSIGN_OR_RETURN(bool row, select->Step());
-  return row ? select->Int(0) : 0;
+  const int64_t count = row ? select->Int(0) : 0;
+  select->Reset();
+  return count;
 }
 
 Status SqliteContactStore::SetStatus(WorkspaceId workspace, ContactId id, ContactStatus status) {
@@ -151,7 +157,9 @@ Result<ContactList> SqliteListStore::Get(WorkspaceId workspace, ListId id) {
   select->Bind(1, workspace.value()).Bind(2, id.value());
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return absl::NotFoundError(StrCat("no list ", id.value()));
-  return ReadList(*select);
+  ContactList list = ReadList(*select);
+  select->Reset();
+  return list;
 }
 
 Result<std::optional<ContactList>> SqliteListStore::FindByName(WorkspaceId workspace,
@@ -161,7 +169,9 @@ Result<std::optional<ContactList>> SqliteListStore::FindByName(WorkspaceId works
   select->Bind(1, workspace.value()).Bind(2, name);
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<ContactList>();
-  return std::optional<ContactList>(ReadList(*select));
+  ContactList list = ReadList(*select);
+  select->Reset();
+  return std::optional<ContactList>(std::move(list));
 }
 
 Result<std::vector<ContactList>> SqliteListStore::List(WorkspaceId workspace) {
@@ -202,6 +212,7 @@ Result<int64_t> SqliteListStore::AddMembers(WorkspaceId workspace, ListId list,
     ASSIGN_OR_RETURN(Statement * exists, shared_.Query("contact-exists"));
     exists->Bind(1, workspace.value()).Bind(2, contact.value());
     ASSIGN_OR_RETURN(bool found, exists->Step());
+    exists->Reset();
     if (!found) return absl::NotFoundError(StrCat("no contact ", contact.value()));
     ASSIGN_OR_RETURN(Statement * insert, shared_.Query("list-member-add"));
     TRY(insert->Bind(1, workspace.value())

@@ -1,6 +1,9 @@
 #include "storage/sqlite/sqlite_database.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <tuple>
+#include <vector>
 
 #include "core/common/strings.hpp"
 #include "nlohmann/json.hpp"
@@ -72,29 +75,29 @@ std::map<std::string, std::string> DecodeCustomFields(std::string_view json) {
   return fields;
 }
 
-Contact ReadContact(const Statement& row) {
+Contact ReadContact(const Statement& row, int base) {
   Contact c;
-  c.id = ContactId(row.Int(0));
-  c.workspace_id = WorkspaceId(row.Int(1));
+  c.id = ContactId(row.Int(base + 0));
+  c.workspace_id = WorkspaceId(row.Int(base + 1));
   ContactData& d = c.data;
-  d.email = row.Text(2);
-  d.email_normalized = row.Text(3);
-  d.email_domain = row.Text(4);
-  d.registrable_domain = row.Text(5);
-  d.first_name = row.Text(6);
-  d.last_name = row.Text(7);
-  d.company = row.Text(8);
-  d.title = row.Text(9);
-  d.phone = row.Text(10);
-  d.linkedin_url = row.Text(11);
-  d.linkedin_provider_id = row.Text(12);
-  d.country = row.Text(13);
-  d.time_zone = row.Text(14);
-  d.custom_fields = DecodeCustomFields(row.TextView(15));
+  d.email = row.Text(base + 2);
+  d.email_normalized = row.Text(base + 3);
+  d.email_domain = row.Text(base + 4);
+  d.registrable_domain = row.Text(base + 5);
+  d.first_name = row.Text(base + 6);
+  d.last_name = row.Text(base + 7);
+  d.company = row.Text(base + 8);
+  d.title = row.Text(base + 9);
+  d.phone = row.Text(base + 10);
+  d.linkedin_url = row.Text(base + 11);
+  d.linkedin_provider_id = row.Text(base + 12);
+  d.country = row.Text(base + 13);
+  d.time_zone = row.Text(base + 14);
+  d.custom_fields = DecodeCustomFields(row.TextView(base + 15));
   // The CHECK constraint admits only known statuses.
-  c.status = ParseContactStatus(row.TextView(16)).value_or(ContactStatus::kActive);
-  c.created_at = FromUnixMicros(row.Int(17));
-  c.updated_at = FromUnixMicros(row.Int(18));
+  c.status = ParseContactStatus(row.TextView(base + 16)).value_or(ContactStatus::kActive);
+  c.created_at = FromUnixMicros(row.Int(base + 17));
+  c.updated_at = FromUnixMicros(row.Int(base + 18));
   return c;
 }
 
@@ -128,7 +131,7 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
     const int64_t now = shared_.NowUs();
     TRY(insert->Bind(1, name).Bind(2, now).Run());
     return Workspace{WorkspaceId(shared_.connection->LastInsertId()), std::string(name),
-                     FromUnixMicros(now)};
+                     FromUnixMicros(now), ""};
   }
 
   Result<Workspace> Get(WorkspaceId id) override {
@@ -137,7 +140,19 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
     select->Bind(1, id.value());
     ASSIGN_OR_RETURN(bool found, select->Step());
     if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
-    return Read(*select);
+    Workspace workspace = Read(*select);
+    select->Reset();  // a statement left on a row keeps a read transaction open
+    return workspace;
+  }
+
+  Status SetPostalAddress(WorkspaceId id, std::string_view address) override {
+    std::lock_guard lock(shared_.mutex);
+    ASSIGN_OR_RETURN(Statement * update, shared_.Query("workspace-set-postal-address"));
+    TRY(update->Bind(1, id.value()).Bind(2, address).Run());
+    if (shared_.connection->Changes() == 0) {
+      return absl::NotFoundError(StrCat("no workspace ", id.value()));
+    }
+    return OkStatus();
   }
 
   Result<std::vector<Workspace>> List() override {
@@ -154,7 +169,7 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
 
  private:
   static Workspace Read(const Statement& row) {
-    return Workspace{WorkspaceId(row.Int(0)), row.Text(1), FromUnixMicros(row.Int(2))};
+    return Workspace{WorkspaceId(row.Int(0)), row.Text(1), FromUnixMicros(row.Int(2)), row.Text(3)};
   }
   Shared& shared_;
 };
@@ -168,7 +183,10 @@ class SqliteDatabase final : public Database {
         lists_(shared_),
         suppression_(shared_),
         imports_(shared_),
-        templates_(shared_) {}
+        templates_(shared_),
+        campaigns_(shared_),
+        senders_(shared_),
+        engine_(shared_) {}
 
   WorkspaceStore& workspaces() override { return workspaces_; }
   ContactStore& contacts() override { return contacts_; }
@@ -176,6 +194,9 @@ class SqliteDatabase final : public Database {
   SuppressionStore& suppression() override { return suppression_; }
   ImportStore& imports() override { return imports_; }
   TemplateStore& templates() override { return templates_; }
+  CampaignStore& campaigns() override { return campaigns_; }
+  SenderStore& senders() override { return senders_; }
+  EngineStore& engine() override { return engine_; }
 
   Result<DatabaseStatus> Status() override {
     std::lock_guard lock(shared_.mutex);
@@ -186,12 +207,14 @@ class SqliteDatabase final : public Database {
     ASSIGN_OR_RETURN(Statement * version, shared_.Query("schema-version"));
     ASSIGN_OR_RETURN(bool has_version, version->Step());
     if (has_version) status.schema_version = static_cast<int>(version->Int(0));
+    version->Reset();
     ASSIGN_OR_RETURN(Statement * counts, shared_.Query("status-counts"));
     ASSIGN_OR_RETURN(bool has_counts, counts->Step());
     if (has_counts) {
       status.workspaces = counts->Int(0);
       status.contacts = counts->Int(1);
     }
+    counts->Reset();
     return status;
   }
 
@@ -224,6 +247,47 @@ class SqliteDatabase final : public Database {
     }
     ASSIGN_OR_RETURN(Statement * ensure, shared_.Query("workspace-ensure-default"));
     TRY(ensure->Bind(1, shared_.NowUs()).Run());
+    return tx.Commit();
+  }
+
+  // Makes status_transitions hold exactly this binary's state-machine tables (the triggers
+  // check every status change against it). Reads first; writes only when they differ, so
+  // opening a database never waits for a writer unless the tables changed.
+  cadent::Status SyncTransitions() {
+    std::vector<std::tuple<std::string, std::string, std::string>> want;
+    auto add_machine = [&want](std::string_view machine, auto initial, auto changes) {
+      for (const auto status : initial) {
+        want.emplace_back(machine, "", sequence::ToString(status));
+      }
+      for (const auto& [from, to] : changes) {
+        want.emplace_back(machine, sequence::ToString(from), sequence::ToString(to));
+      }
+    };
+    add_machine("campaign", sequence::kInitialCampaignStatuses,
+                sequence::AllowedChanges(sequence::CampaignStatus{}));
+    add_machine("enrollment", sequence::kInitialEnrollmentStatuses,
+                sequence::AllowedChanges(sequence::EnrollmentStatus{}));
+    add_machine("message", sequence::kInitialMessageStatuses,
+                sequence::AllowedChanges(sequence::MessageStatus{}));
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+
+    std::lock_guard lock(shared_.mutex);
+    ASSIGN_OR_RETURN(Statement * all, shared_.Query("status-transitions-all"));
+    std::vector<std::tuple<std::string, std::string, std::string>> have;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, all->Step());
+      if (!row) break;
+      have.emplace_back(all->Text(0), all->Text(1), all->Text(2));
+    }
+    if (have == want) return OkStatus();
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
+    ASSIGN_OR_RETURN(Statement * clear, shared_.Query("status-transitions-clear"));
+    TRY(clear->Run());
+    for (const auto& [machine, from, to] : want) {
+      ASSIGN_OR_RETURN(Statement * insert, shared_.Query("status-transition-insert"));
+      TRY(insert->Bind(1, machine).Bind(2, from).Bind(3, to).Run());
+    }
     return tx.Commit();
   }
 
@@ -270,6 +334,9 @@ class SqliteDatabase final : public Database {
   SqliteSuppressionStore suppression_;
   SqliteImportStore imports_;
   SqliteTemplateStore templates_;
+  SqliteCampaignStore campaigns_;
+  SqliteSenderStore senders_;
+  SqliteEngineStore engine_;
 };
 
 }  // namespace
@@ -297,6 +364,7 @@ Result<std::unique_ptr<Database>> OpenSqliteDatabase(const SqliteOptions& option
   }
   auto database = std::make_unique<SqliteDatabase>(std::move(connection), clock);
   TRY(database->Migrate());
+  TRY(database->SyncTransitions());
   return std::unique_ptr<Database>(std::move(database));
 }
 

@@ -108,7 +108,9 @@ Result<ImportRecord> SqliteImportStore::Create(WorkspaceId workspace, const Impo
   select->Bind(1, workspace.value()).Bind(2, id);
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return absl::InternalError("import row vanished after insert");
-  return ReadImport(*select);
+  ImportRecord record = ReadImport(*select);
+  select->Reset();  // a statement left on a row keeps a read transaction open
+  return record;
 }
 
 Result<ImportRecord> SqliteImportStore::Get(WorkspaceId workspace, ImportId id) {
@@ -117,7 +119,9 @@ Result<ImportRecord> SqliteImportStore::Get(WorkspaceId workspace, ImportId id) 
   select->Bind(1, workspace.value()).Bind(2, id.value());
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return absl::NotFoundError(StrCat("no import ", id.value()));
-  return ReadImport(*select);
+  ImportRecord record = ReadImport(*select);
+  select->Reset();
+  return record;
 }
 
 Result<std::optional<ImportRecord>> SqliteImportStore::FindByFingerprint(
@@ -127,7 +131,9 @@ Result<std::optional<ImportRecord>> SqliteImportStore::FindByFingerprint(
   select->Bind(1, workspace.value()).Bind(2, fingerprint);
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<ImportRecord>();
-  return std::optional<ImportRecord>(ReadImport(*select));
+  ImportRecord record = ReadImport(*select);
+  select->Reset();
+  return std::optional<ImportRecord>(std::move(record));
 }
 
 Result<std::vector<ImportRecord>> SqliteImportStore::List(WorkspaceId workspace, int limit) {

@@ -33,8 +33,9 @@ struct Shared {
 std::string EncodeCustomFields(const std::map<std::string, std::string>& fields);
 std::map<std::string, std::string> DecodeCustomFields(std::string_view json);
 
-// Decodes a row in the column order of the contact-* selects.
-Contact ReadContact(const Statement& row);
+// Decodes a row in the column order of the contact-* selects, starting at column `base`
+// (joins put other columns first).
+Contact ReadContact(const Statement& row, int base = 0);
 // Decodes a row of the suppression-* selects.
 SuppressionEntry ReadSuppression(const Statement& row);
 std::string_view ToSql(SuppressionKind kind);

@@ -2,7 +2,9 @@
 // application reaches them through Database).
 #pragma once
 
+#include "storage/campaign_store.hpp"
 #include "storage/contact_store.hpp"
+#include "storage/engine_store.hpp"
 #include "storage/import_store.hpp"
 #include "storage/list_store.hpp"
 #include "storage/sqlite/sqlite_internal.hpp"
@@ -92,6 +94,89 @@ class SqliteTemplateStore final : public TemplateStore {
   Result<std::vector<Template>> List(WorkspaceId workspace) override;
   Result<TemplateVersion> GetVersion(WorkspaceId workspace, TemplateId id, int version) override;
   Result<std::vector<TemplateVersion>> Versions(WorkspaceId workspace, TemplateId id) override;
+
+ private:
+  Shared& shared_;
+};
+
+class SqliteCampaignStore final : public CampaignStore {
+ public:
+  explicit SqliteCampaignStore(Shared& shared) : shared_(shared) {}
+  Result<Campaign> Create(WorkspaceId workspace, std::string_view name, sequence::CampaignKind kind,
+                          std::string_view settings_json, std::string_view sequence_json,
+                          std::string_view note) override;
+  Result<CampaignVersion> AddVersion(WorkspaceId workspace, CampaignId id, int expected_latest,
+                                     std::string_view sequence_json, std::string_view note,
+                                     bool migrate) override;
+  Status UpdateSettings(WorkspaceId workspace, CampaignId id,
+                        std::string_view settings_json) override;
+  Result<Campaign> Get(WorkspaceId workspace, CampaignId id) override;
+  Result<std::optional<Campaign>> FindByName(WorkspaceId workspace, std::string_view name) override;
+  Result<std::vector<Campaign>> List(WorkspaceId workspace, bool include_archived) override;
+  Result<std::vector<Campaign>> ListByStatus(
+      std::span<const sequence::CampaignStatus> statuses) override;
+  Result<CampaignVersion> GetVersion(WorkspaceId workspace, CampaignId id, int version) override;
+  Result<Campaign> Transition(WorkspaceId workspace, CampaignId id, sequence::CampaignStatus from,
+                              sequence::CampaignEvent event, std::optional<Instant> at) override;
+  Status SetArchived(WorkspaceId workspace, CampaignId id, bool archived) override;
+
+ private:
+  Shared& shared_;
+};
+
+class SqliteSenderStore final : public SenderStore {
+ public:
+  explicit SqliteSenderStore(Shared& shared) : shared_(shared) {}
+  Result<SenderAccount> Add(const SenderAccount& account) override;
+  Result<SenderAccount> Get(WorkspaceId workspace, SenderId id) override;
+  Result<std::optional<SenderAccount>> FindByName(WorkspaceId workspace,
+                                                  std::string_view name) override;
+  Result<std::vector<SenderAccount>> List(WorkspaceId workspace) override;
+  Status SetFlag(WorkspaceId workspace, SenderId id, std::string_view flagged) override;
+  Status Remove(WorkspaceId workspace, SenderId id) override;
+
+ private:
+  Shared& shared_;
+};
+
+class SqliteEngineStore final : public EngineStore {
+ public:
+  explicit SqliteEngineStore(Shared& shared) : shared_(shared) {}
+  Result<int64_t> Enroll(WorkspaceId workspace, CampaignId campaign, int version,
+                         std::span<const NewEnrollment> enrollments, Instant now) override;
+  Result<std::vector<ContactId>> ContactsInOtherCampaigns(WorkspaceId workspace,
+                                                          CampaignId except) override;
+  Result<std::vector<ClaimedMessage>> Claim(std::string_view owner, Instant now,
+                                            Instant lease_until, int limit) override;
+  Result<ApplyResult> Apply(std::span<const ChangeUnit> units, Instant now) override;
+  Result<std::optional<Instant>> NextWork() override;
+  Result<std::vector<Enrollment>> Waking(Instant now, int limit) override;
+  Result<std::vector<Message>> ExpiredLeases(Instant now, int limit) override;
+  Result<Enrollment> GetEnrollment(WorkspaceId workspace, EnrollmentId id) override;
+  Result<std::optional<Enrollment>> FindEnrollment(WorkspaceId workspace, CampaignId campaign,
+                                                   ContactId contact) override;
+  Result<std::vector<Enrollment>> LiveEnrollmentsOf(WorkspaceId workspace,
+                                                    ContactId contact) override;
+  Result<std::vector<Enrollment>> LiveEnrollmentsAtDomain(WorkspaceId workspace,
+                                                          CampaignId campaign,
+                                                          std::string_view domain) override;
+  Result<Message> GetMessage(WorkspaceId workspace, MessageId id) override;
+  Result<std::vector<Message>> MessagesOf(WorkspaceId workspace, EnrollmentId enrollment) override;
+  Result<std::vector<Message>> PendingMessagesOf(WorkspaceId workspace,
+                                                 EnrollmentId enrollment) override;
+  Result<std::vector<Message>> OverdueMessages(CampaignId campaign, Instant before,
+                                               int limit) override;
+  Result<int64_t> LiveEnrollmentCount(CampaignId campaign) override;
+  Result<std::vector<Enrollment>> LiveEnrollments(CampaignId campaign, int limit) override;
+  Result<std::vector<Booking>> Bookings(Instant since) override;
+  Result<Event> AddEvent(const Event& event) override;
+  Result<std::vector<Event>> PendingEvents(int limit) override;
+  Result<std::vector<Event>> EventsOf(WorkspaceId workspace, EnrollmentId enrollment) override;
+  Result<bool> HasEvent(EnrollmentId enrollment, EventKind kind, Instant since) override;
+  Result<std::vector<StepStats>> Stats(WorkspaceId workspace, CampaignId campaign) override;
+  Result<std::vector<std::pair<sequence::EnrollmentStatus, int64_t>>> EnrollmentCounts(
+      WorkspaceId workspace, CampaignId campaign) override;
+  Result<std::vector<Message>> UnknownMessages(WorkspaceId workspace, int limit) override;
 
  private:
   Shared& shared_;

@@ -32,7 +32,9 @@ Result<SuppressionAddResult> SqliteSuppressionStore::Add(const SuppressionEntry&
   find->BindOptional(1, ScopeOf(entry.workspace)).Bind(2, ToSql(entry.kind)).Bind(3, entry.value);
   ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) return absl::InternalError("suppression entry vanished after insert");
-  return SuppressionAddResult{ReadSuppression(*find), created};
+  SuppressionAddResult result{ReadSuppression(*find), created};
+  find->Reset();  // a statement left on a row keeps a read transaction open
+  return result;
 }
 
 Result<int64_t> SqliteSuppressionStore::AddMany(std::span<const SuppressionEntry> entries) {
@@ -95,7 +97,9 @@ Result<std::optional<SuppressionEntry>> SqliteSuppressionStore::Match(WorkspaceI
       .Bind(4, contact.registrable_domain);
   ASSIGN_OR_RETURN(bool found, select->Step());
   if (!found) return std::optional<SuppressionEntry>();
-  return std::optional<SuppressionEntry>(ReadSuppression(*select));
+  SuppressionEntry entry = ReadSuppression(*select);
+  select->Reset();
+  return std::optional<SuppressionEntry>(std::move(entry));
 }
 
 Result<SuppressionSet> SqliteSuppressionStore::Snapshot(WorkspaceId workspace) {

@@ -7,10 +7,13 @@ INSERT INTO workspaces (name, created_at_us) VALUES (?1, ?2)
 INSERT OR IGNORE INTO workspaces (id, name, created_at_us) VALUES (1, 'Default', ?1)
 
 -- name: workspace-get
-SELECT id, name, created_at_us FROM workspaces WHERE id = ?1
+SELECT id, name, created_at_us, postal_address FROM workspaces WHERE id = ?1
 
 -- name: workspace-list
-SELECT id, name, created_at_us FROM workspaces ORDER BY id
+SELECT id, name, created_at_us, postal_address FROM workspaces ORDER BY id
+
+-- name: workspace-set-postal-address
+UPDATE workspaces SET postal_address = ?2 WHERE id = ?1
 
 -- name: status-counts
 SELECT (SELECT count(*) FROM workspaces), (SELECT count(*) FROM contacts)

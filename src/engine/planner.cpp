@@ -1,0 +1,109 @@
+#include "engine/planner.hpp"
+
+#include "core/common/strings.hpp"
+
+namespace cadent {
+
+std::string FormatReasons(const std::vector<calendar::Reason>& reasons) {
+  std::string out;
+  for (const calendar::Reason& r : reasons) {
+    if (!out.empty()) out += "; ";
+    out += StrCat(date::format("%F", date::sys_days(r.day)), ": ", r.detail);
+  }
+  return out;
+}
+
+Result<StepPlan> PlanStep(const CampaignRuntime& runtime, int version, const sequence::Step* step,
+                          EnrollmentId enrollment, const Contact& contact, Instant from) {
+  StepPlan plan;
+  plan.version = version;
+  if (step == nullptr || step->kind == sequence::StepKind::kEnd) {
+    plan.event = sequence::EnrollmentEvent::kFinish;
+    return plan;
+  }
+  plan.step = step->id;
+  const CampaignRuntime::Recipient recipient = runtime.RecipientOf(contact.data);
+  switch (step->kind) {
+    case sequence::StepKind::kSend: {
+      ASSIGN_OR_RETURN(calendar::Slot slot,
+                       calendar::StepDueAt(from, step->delay, recipient.calendar, true));
+      NewMessage m;
+      m.workspace_id = contact.workspace_id;
+      m.campaign_id = runtime.campaign().id;
+      m.enrollment_id = enrollment;
+      m.contact_id = contact.id;
+      m.version = version;
+      m.step = step->id;
+      m.channel = step->channel;
+      if (!step->variants.empty()) {
+        // Picked per contact, so a re-plan (or a later launch) picks the same variant.
+        const size_t pick =
+            sequence::PickVariant(*step, static_cast<uint64_t>(runtime.campaign().id.value()),
+                                  EnrollmentId(contact.id.value()));
+        const sequence::Variant& variant = step->variants[pick];
+        m.variant = step->variants.size() > 1 ? variant.name : "";
+        const auto [template_id, template_version] = runtime.Resolve(variant);
+        m.template_id = template_id;
+        m.template_version = template_version;
+      }
+      m.due_at = slot.at;
+      m.reasons = FormatReasons(slot.reasons);
+      plan.event = sequence::EnrollmentEvent::kPlan;
+      plan.message = std::move(m);
+      return plan;
+    }
+    case sequence::StepKind::kWait: {
+      ASSIGN_OR_RETURN(calendar::Slot slot,
+                       calendar::StepDueAt(from, step->delay, recipient.calendar, false));
+      plan.event = sequence::EnrollmentEvent::kWait;
+      plan.wake_at = slot.at;
+      return plan;
+    }
+    case sequence::StepKind::kCondition:
+      plan.event = sequence::EnrollmentEvent::kWait;
+      plan.wake_at = from + std::chrono::duration_cast<Duration>(step->within);
+      return plan;
+    case sequence::StepKind::kWebhook:
+      return absl::UnimplementedError(
+          StrCat("step ", step->id, ": webhook steps are not supported by this engine yet"));
+    case sequence::StepKind::kEnd:
+      break;
+  }
+  plan.event = sequence::EnrollmentEvent::kFinish;
+  plan.step.clear();
+  return plan;
+}
+
+const sequence::Step* StepAfter(const CampaignRuntime& runtime, int pinned_version,
+                                std::string_view current, int* version) {
+  const int effective = runtime.EffectiveVersion(pinned_version);
+  if (effective != pinned_version) {
+    const sequence::Sequence* latest = runtime.sequence(effective);
+    if (latest != nullptr) {
+      if (const sequence::Step* same = latest->Find(current); same != nullptr) {
+        *version = effective;
+        return latest->After(*same);
+      }
+    }
+  }
+  *version = pinned_version;
+  const sequence::Sequence* seq = runtime.sequence(pinned_version);
+  if (seq == nullptr) return nullptr;
+  const sequence::Step* step = seq->Find(current);
+  return step == nullptr ? nullptr : seq->After(*step);
+}
+
+EnrollmentChange ChangeFor(const Enrollment& enrollment, const StepPlan& plan, Instant now) {
+  EnrollmentChange change;
+  change.id = enrollment.id;
+  change.from = enrollment.status;
+  change.from_step = enrollment.step;
+  change.event = plan.event;
+  if (!plan.step.empty()) change.step = plan.step;
+  if (plan.version != enrollment.version) change.version = plan.version;
+  change.wake_at = plan.wake_at;  // clears the wake time unless waiting
+  change.step_started_at = now;
+  return change;
+}
+
+}  // namespace cadent
