@@ -90,6 +90,8 @@ TEST_F(CampaignsCliTest, LaunchIsRefusedWithEveryProblemThenRunsInVirtualTime) {
   for (const nlohmann::json& line : lines) {
     EXPECT_EQ(line["from"], "alice@sender.example");
     EXPECT_THAT(line["html"].get<std::string>(), HasSubstr("/u/"));
+    EXPECT_THAT(line["text"].get<std::string>(), HasSubstr("1 Main St, Springfield"))
+        << "every email carries the postal address";
   }
   // Cy is in Riyadh: 09:00 local on Monday is 06:00 UTC, Bob in Berlin 08:00 UTC.
   for (const nlohmann::json& line : lines) {

@@ -355,7 +355,7 @@ Result<Campaign> CampaignService::Resume(WorkspaceId workspace, CampaignId id) {
       replan.id = m.id;
       replan.from = MessageStatus::kClaimed;
       replan.event = sequence::MessageEvent::kRelease;
-      replan.due_at = std::max(slot.at, now + Duration(1));
+      replan.due_at = slot.at;
       replan.slot_at = std::optional<Instant>();
       replan.reasons = StrCat("re-planned on resume", slot.reasons.empty() ? "" : "; ",
                               FormatReasons(slot.reasons));

@@ -109,6 +109,37 @@ void AddStop(ChangeUnit& unit, const Enrollment& enrollment, std::string_view re
   }
 }
 
+// The postal address as the last line of the text part and a small paragraph at the end of
+// the html (before </body> when there is one).
+void AppendPostalAddress(std::string_view address, channels::OutgoingMessage& out) {
+  if (address.empty()) return;
+  if (!out.text.empty()) out.text += StrCat("\n\n", address);
+  if (out.html.empty()) return;
+  std::string escaped;
+  for (const char c : address) {
+    switch (c) {
+      case '<':
+        escaped += "&lt;";
+        break;
+      case '>':
+        escaped += "&gt;";
+        break;
+      case '&':
+        escaped += "&amp;";
+        break;
+      default:
+        escaped += c;
+    }
+  }
+  const std::string footer = StrCat("<p style=\"color:#888;font-size:12px\">", escaped, "</p>");
+  const size_t body_end = out.html.rfind("</body>");
+  if (body_end == std::string::npos) {
+    out.html += footer;
+  } else {
+    out.html.insert(body_end, footer);
+  }
+}
+
 MessageChange Change(MessageId id, MessageStatus from, MessageEvent event, int64_t fence) {
   MessageChange change;
   change.id = id;
@@ -501,6 +532,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
   if (claimed.empty()) return 0;
 
   absl::flat_hash_map<int64_t, std::shared_ptr<const CampaignRuntime>> runtimes;
+  absl::flat_hash_map<int64_t, std::string> postal_addresses;  // by workspace
   std::vector<ChangeUnit> first;  // attempts, deferrals, skips: written before any send
   std::vector<Prepared> sending;
   templating::Rendered rendered;
@@ -718,6 +750,16 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
       out.html = rendered.html;
       out.text = rendered.text;
       if (m.channel == templating::Channel::kEmail) {
+        // CAN-SPAM: every email carries the sender's postal address (the launch refuses a
+        // campaign with email steps until the workspace has one).
+        auto address = postal_addresses.find(m.workspace_id.value());
+        if (address == postal_addresses.end()) {
+          Result<Workspace> ws = db_.workspaces().Get(m.workspace_id);
+          address =
+              postal_addresses.emplace(m.workspace_id.value(), ws.ok() ? ws->postal_address : "")
+                  .first;
+        }
+        AppendPostalAddress(address->second, out);
         out.headers.emplace_back("List-Unsubscribe", StrCat("<", unsubscribe, ">"));
         out.headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
       }
