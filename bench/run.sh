@@ -62,6 +62,17 @@ PY
 
 for b in build/release/bench/*_bench; do
   [[ -x $b ]] || continue
+  [[ $(basename "$b") == engine_bench ]] && continue  # its own report, below
   echo "== $(basename "$b")"
   "$b" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 done
+
+# The engine (issue 5 figures): launch, dispatch and real-time lateness, at a size that keeps
+# make bench short; the full-size command is at the top of bench/engine_bench.cpp.
+if [[ -x build/release/bench/engine_bench ]]; then
+  echo "== engine_bench"
+  # shellcheck disable=SC2086
+  build/release/bench/engine_bench ${ENGINE_BENCH_ARGS:---launch 200000 --launch-reps 3 \
+    --dispatch 20000 --dispatch-reps 5 --dispatch-eml-reps 2 --lateness 5000 \
+    --lateness-seconds 10 --lateness-reps 1}
+fi

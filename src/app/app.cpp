@@ -20,13 +20,14 @@ int Main(int argc, const char* const* argv) {
   if (const char* level = std::getenv("CADENT_LOG_LEVEL")) {
     spdlog::set_level(spdlog::level::from_str(level));
   }
-  SystemClock clock;
+  SystemClock system_clock;
   cli::Environment env;
-  env.clock = &clock;
+  env.clock = &system_clock;
   env.out = &std::cout;
   env.err = &std::cerr;
   env.err_is_terminal = ::isatty(STDERR_FILENO) == 1;
-  env.open_database = [&clock](const std::string& path) -> Result<std::unique_ptr<Database>> {
+  env.open_database = [](const std::string& path,
+                         const Clock& clock) -> Result<std::unique_ptr<Database>> {
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);

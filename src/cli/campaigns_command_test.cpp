@@ -79,6 +79,10 @@ TEST_F(CampaignsCliTest, LaunchIsRefusedWithEveryProblemThenRunsInVirtualTime) {
   ASSERT_EQ(launched.code, 0) << launched.err;
   EXPECT_EQ(launched.Json()["status"], "active");
   EXPECT_EQ(launched.Json()["enrolled"], 4);
+  // --now is the time the database stamps too.
+  Outcome active = Cadent({"--json", "campaigns", "status", "Q1"});
+  ASSERT_EQ(active.code, 0) << active.err;
+  EXPECT_EQ(active.Json()["launched_at"], "2026-12-07T06:00:00Z");
 
   Outcome run = Cadent({"--now", "2026-12-07T06:00:00Z", "--json", "run", "--clock", "virtual",
                         "--until", "2026-12-20"});

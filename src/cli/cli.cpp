@@ -9,7 +9,7 @@ namespace cadent::cli {
 
 Result<Database*> Context::Db() {
   if (!db_) {
-    ASSIGN_OR_RETURN(db_, env_.open_database(db_path_));
+    ASSIGN_OR_RETURN(db_, env_.open_database(db_path_, clock()));
   }
   return db_.get();
 }

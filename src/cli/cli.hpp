@@ -20,8 +20,10 @@ namespace cadent::cli {
 
 // What the CLI needs from the outside world: injected so tests run it in-process.
 struct Environment {
-  // Opens (creating and migrating when absent) the database at `path`.
-  std::function<Result<std::unique_ptr<Database>>(const std::string& path)> open_database;
+  // Opens (creating and migrating when absent) the database at `path`; `clock` (the
+  // environment's, or the fixed one of --now) stamps its rows and outlives it.
+  std::function<Result<std::unique_ptr<Database>>(const std::string& path, const Clock& clock)>
+      open_database;
   // Opens the channel the engine sends through (`run`, `serve`): the outbox in `outbox_dir`
   // until provider adapters arrive (email issue).
   std::function<Result<std::unique_ptr<channels::Channel>>(const std::string& outbox_dir)>
@@ -59,8 +61,9 @@ class Context {
  private:
   friend int Run(int argc, const char* const* argv, Environment& env);
   Environment& env_;
+  std::unique_ptr<FakeClock> fixed_clock_;  // --now; declared first: the database outlives
+                                            // neither it nor the environment's clock
   std::unique_ptr<Database> db_;
-  std::unique_ptr<FakeClock> fixed_clock_;  // --now
   std::string db_path_ = "var/cadent.db";
   int64_t workspace_ = 1;
   bool json_ = false;

@@ -46,9 +46,10 @@ class CliTest : public ::testing::Test {
     env.clock = &clock_;
     env.out = &out;
     env.err = &err;
-    env.open_database = [this](const std::string& path) -> Result<std::unique_ptr<Database>> {
+    env.open_database = [](const std::string& path,
+                           const Clock& clock) -> Result<std::unique_ptr<Database>> {
       fs::create_directories(fs::path(path).parent_path());
-      return storage::sqlite::OpenSqliteDatabase({path}, clock_);
+      return storage::sqlite::OpenSqliteDatabase({path}, clock);
     };
     env.open_channel =
         [](const std::string& outbox_dir) -> Result<std::unique_ptr<channels::Channel>> {

@@ -57,14 +57,14 @@ Result<pacing::SenderPolicy> ParseSenderPolicy(std::string_view text, const date
           "sender policy: warm_up must be {\"start\": \"YYYY-MM-DD\", \"initial\": N, "
           "\"increment\": N}");
     }
-    std::istringstream in((*it)["start"].get<std::string>());
-    date::year_month_day day{};
-    in >> date::parse("%F", day);
-    if (in.fail() || !day.ok()) {
+    const std::string start = (*it)["start"].get<std::string>();
+    Result<Instant> start_at = ParseRfc3339(start);
+    if (start.size() != 10 || !start_at.ok()) {
       return absl::InvalidArgumentError("sender policy: warm_up.start is not a YYYY-MM-DD date");
     }
     pacing::WarmUp warm_up;
-    warm_up.start_day = date::local_days(day);
+    warm_up.start_day =
+        date::local_days(std::chrono::floor<date::days>(*start_at).time_since_epoch());
     ASSIGN_OR_RETURN(std::optional<int32_t> initial, OptionalInt(*it, "initial"));
     ASSIGN_OR_RETURN(std::optional<int32_t> increment, OptionalInt(*it, "increment"));
     if (initial) warm_up.initial_per_day = *initial;

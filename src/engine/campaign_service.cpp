@@ -219,10 +219,30 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
                                 "): webhook steps are not supported by this version yet"));
     }
     if (step.kind != sequence::StepKind::kSend) continue;
-    if (runtime.PoolFor(step.channel).empty()) {
+    const std::vector<SenderId> pool = runtime.PoolFor(step.channel);
+    if (pool.empty()) {
       problems.push_back(StrCat("steps[", i, "] (", step.id, "): no ",
                                 templating::ToString(step.channel),
                                 " sender account among the campaign's senders"));
+    }
+    // {{sender.*}} without a fallback needs the field on every sender that may send it.
+    for (const sequence::Variant& v : step.variants) {
+      const auto [template_id, template_version] = runtime.Resolve(v);
+      const templating::CompiledTemplate* compiled =
+          runtime.Template(template_id, template_version);
+      if (compiled == nullptr) continue;
+      for (const SenderId sid : pool) {
+        const RuntimeSender* sender = runtime.sender(sid);
+        if (sender == nullptr) continue;
+        for (const std::string& missing :
+             templating::MissingVariables(*compiled, ContactData{}, &sender->fields)) {
+          if (!missing.starts_with("sender.")) continue;
+          problems.push_back(StrCat("steps[", i, "] (", step.id, "): template '",
+                                    v.template_name, "' uses {{", missing,
+                                    "}} without a fallback, and sender '", sender->account.name,
+                                    "' has no ", missing.substr(7)));
+        }
+      }
     }
     if (step.channel != templating::Channel::kEmail) continue;
     has_email = true;
@@ -289,8 +309,9 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
       const templating::CompiledTemplate* compiled =
           runtime.Template(plan.message->template_id, plan.message->template_version);
       if (compiled != nullptr) {
-        const std::vector<std::string> missing =
-            templating::MissingVariables(*compiled, contact.data);
+        // Sender fields were checked above, for every sender of the pool.
+        std::vector<std::string> missing = templating::MissingVariables(*compiled, contact.data);
+        std::erase_if(missing, [](const std::string& v) { return v.starts_with("sender."); });
         if (!missing.empty()) {
           ++report.missing_data;
           for (const std::string& v : missing) ++report.missing_by_variable[v];

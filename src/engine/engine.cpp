@@ -243,14 +243,16 @@ Status Engine::Start() {
   }
   bookings_forgotten_before_us_ = ToUnixMicros(now - kBookingMemory);
   // Leases this owner held before a restart are dead now: recover them at once.
-  ASSIGN_OR_RETURN(std::vector<Message> leased,
-                   db_.engine().ExpiredLeases(Instant::max() - std::chrono::hours(24), 1000000));
-  std::vector<Message> mine;
-  for (Message& m : leased) {
-    if (m.lease_owner == options_.owner) mine.push_back(std::move(m));
-  }
   PassStats stats;
-  return RecoverMessages(mine, now, stats);
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<Message> mine,
+                     db_.engine().LeasesOf(options_.owner, kRecoverBatch));
+    if (mine.empty()) break;
+    TRY(RecoverMessages(mine, now, stats));
+    if (static_cast<int>(mine.size()) < kRecoverBatch) break;
+  }
+  // A crash can land between the last enrollment finishing and the campaign completing.
+  return CompleteFinished().status();
 }
 
 Result<ApplyResult> Engine::ApplyLogged(std::span<const ChangeUnit> units, Instant now) {
@@ -955,7 +957,8 @@ Result<PassStats> Engine::RunDue() {
     ASSIGN_OR_RETURN(int claimed, DispatchBatch(now, stats));
     if (claimed < options_.batch_size) break;
   }
-  if (stats.sent + stats.failed + stats.skipped + stats.cancelled + stats.events + stats.woken >
+  if (stats.sent + stats.failed + stats.skipped + stats.cancelled + stats.events + stats.woken +
+          stats.recovered + stats.reconciled_sent >
       0) {
     TRY(CompleteFinished().status());
   }

@@ -5,6 +5,7 @@
 // (pacing/testing/schedule_check.hpp, which shares no code with the pacer) and the step
 // delays.
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 

@@ -12,7 +12,6 @@
 #include <set>
 
 #include "engine/engine_test_fixture.hpp"
-#include "engine/planner.hpp"
 
 namespace cadent {
 namespace {
@@ -22,6 +21,7 @@ using sequence::EnrollmentStatus;
 using sequence::MessageStatus;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr char kNoSpacing[] = R"({"min_spacing_s":0,"max_spacing_s":0})";
 
@@ -930,6 +930,42 @@ TEST_F(EngineTest, MissingDataSkipsTheContactAtLaunch) {
   EXPECT_EQ(EnrollmentOf(id, with).status, EnrollmentStatus::kActive);
 }
 
+TEST_F(EngineTest, SenderFieldsWithoutFallbackAreCheckedOnEverySenderOfThePool) {
+  templating::TemplateSource source;
+  source.subject = "Hello {{first_name|there}}";
+  source.html = "<p>{{sender.signature}}</p><a href=\"{{unsubscribe_url}}\">u</a>";
+  ASSERT_TRUE(db().templates().Create(ws_, "intro", source, "").ok());
+  AddEmailTemplate("bump");
+  AddEmailTemplate("breakup");
+  SetPostalAddress();
+  SenderAccount alice;
+  alice.workspace_id = ws_;
+  alice.name = "alice";
+  alice.address = "alice@sender.example";
+  alice.policy_json = kNoSpacing;
+  alice.signature = "Alice, Example Inc.";
+  ASSERT_TRUE(db().senders().Add(alice).ok());
+  AddSender("bob", "email", kNoSpacing);  // no signature
+  AddContact("a", "example.com", "US", "America/New_York");
+  AddContact("b", "example.com", "US", "America/New_York");
+
+  // Bob cannot send the intro: the launch names him and the field, and writes nothing.
+  const CampaignId both = Create(ThreeStepEmail("both", {"alice", "bob"}));
+  Result<LaunchReport> refused = service().Launch(ws_, both);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("template 'intro' uses {{sender.signature}} without a fallback, and "
+                        "sender 'bob' has no signature"));
+  EXPECT_THAT(refused.status().message(), Not(HasSubstr("sender 'alice'")));
+  EXPECT_EQ(Get(both).status, CampaignStatus::kDraft);
+
+  // Alice alone: every contact is enrolled; her signature is not "missing data".
+  const CampaignId alone = Create(ThreeStepEmail("alone", {"alice"}));
+  const LaunchReport report = Launch(alone);
+  EXPECT_EQ(report.enrolled, 2);
+  EXPECT_EQ(report.missing_data, 0);
+}
+
 TEST_F(EngineTest, LiveEditMovesEnrollmentsOnlyWhenAskedTo) {
   AddThreeStepTemplates();
   AddEmailTemplate("final");
@@ -1316,6 +1352,36 @@ TEST_F(CrashTest, RestartReconcilesThroughTheOutboxAndSendsEachMessageOnce) {
     EXPECT_EQ(EnrollmentOf(id, c).status, EnrollmentStatus::kCompleted);
   }
   EXPECT_EQ(Get(id).status, CampaignStatus::kCompleted);
+}
+
+TEST_F(CrashTest, ACrashAfterTheLastSendStillCompletesTheCampaignAtRestart) {
+  // One step only: the intro is the last message of its enrollment.
+  AddEmailTemplate("intro");
+  SetPostalAddress();
+  alice_ = AddSender("alice", "email", kNoSpacing);
+  contacts_.push_back(AddContact("solo", "example.com", "US", "America/New_York"));
+  CampaignDefinition def;
+  def.name = "one-shot";
+  def.settings.senders = {"alice"};
+  def.sequence.steps = {SendStep("intro", "intro")};
+  const CampaignId id = Create(def);
+  Launch(id);
+  OpenOutbox(/*write_eml=*/false);
+  // The process wrote the message and died before recording the outcome.
+  clock_.Set(At("2026-12-01T14:00:00Z"));
+  std::vector<ClaimedMessage> dead = ClaimAndAttempt("worker-1", 1, 1);
+  ASSERT_EQ(dead.size(), 1u);
+  WriteToOutbox(dead[0]);
+  outbox_.reset();
+  ASSERT_EQ(Get(id).status, CampaignStatus::kActive);
+
+  // The restart alone (no pass runs) records the send, ends the enrollment and the campaign.
+  OpenOutbox(/*write_eml=*/false);
+  StartEngine("worker-1");
+  EXPECT_EQ(StatusOf(dead[0].message.id), MessageStatus::kSent);
+  EXPECT_EQ(EnrollmentOf(id, contacts_[0]).status, EnrollmentStatus::kCompleted);
+  EXPECT_EQ(Get(id).status, CampaignStatus::kCompleted);
+  EXPECT_EQ(OutboxLines().size(), 1u);
 }
 
 TEST_F(CrashTest, AChannelThatCannotTellLeavesTheMessageUnknownAndUnsent) {

@@ -214,6 +214,9 @@ class EngineStore {
 
   // Messages whose lease expired before `now`, claimed or sending.
   virtual Result<std::vector<Message>> ExpiredLeases(Instant now, int limit) = 0;
+  // Messages leased by `owner`, claimed or sending, whatever their expiry: a restarted
+  // process recovers its own leases at once.
+  virtual Result<std::vector<Message>> LeasesOf(std::string_view owner, int limit) = 0;
 
   virtual Result<Enrollment> GetEnrollment(WorkspaceId workspace, EnrollmentId id) = 0;
   virtual Result<std::optional<Enrollment>> FindEnrollment(WorkspaceId workspace,

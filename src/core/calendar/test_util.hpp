@@ -1,7 +1,6 @@
 // Helpers shared by the calendar, pacing and forecast tests.
 #pragma once
 
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -12,11 +11,9 @@ namespace cadent::calendar::testing {
 
 // "2026-03-08T05:00:00Z" -> Instant (tests only; aborts the test on a typo).
 inline Instant At(std::string_view rfc3339) {
-  std::istringstream in{std::string(rfc3339)};
-  date::sys_seconds t;
-  in >> date::parse("%Y-%m-%dT%H:%M:%SZ", t);
-  EXPECT_FALSE(in.fail()) << "bad instant in test: " << rfc3339;
-  return Instant(t);
+  Result<Instant> at = ParseRfc3339(rfc3339);
+  EXPECT_TRUE(at.ok()) << "bad instant in test: " << rfc3339;
+  return at.ok() ? *at : Instant{};
 }
 
 inline const date::time_zone* Zone(std::string_view name) { return date::locate_zone(name); }

@@ -371,6 +371,13 @@ Result<std::vector<Message>> SqliteEngineStore::ExpiredLeases(Instant now, int l
   return ReadMessages(*select);
 }
 
+Result<std::vector<Message>> SqliteEngineStore::LeasesOf(std::string_view owner, int limit) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("messages-leases-of"));
+  select->Bind(1, owner).Bind(2, int64_t{limit});
+  return ReadMessages(*select);
+}
+
 Result<Enrollment> SqliteEngineStore::GetEnrollment(WorkspaceId workspace, EnrollmentId id) {
   std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("enrollment-get"));

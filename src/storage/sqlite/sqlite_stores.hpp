@@ -152,6 +152,7 @@ class SqliteEngineStore final : public EngineStore {
   Result<std::optional<Instant>> NextWork() override;
   Result<std::vector<Enrollment>> Waking(Instant now, int limit) override;
   Result<std::vector<Message>> ExpiredLeases(Instant now, int limit) override;
+  Result<std::vector<Message>> LeasesOf(std::string_view owner, int limit) override;
   Result<Enrollment> GetEnrollment(WorkspaceId workspace, EnrollmentId id) override;
   Result<std::optional<Enrollment>> FindEnrollment(WorkspaceId workspace, CampaignId campaign,
                                                    ContactId contact) override;

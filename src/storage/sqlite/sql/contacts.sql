@@ -25,7 +25,7 @@ SELECT id, workspace_id, email, email_normalized, email_domain, registrable_doma
   last_name, company, title, phone, linkedin_url, linkedin_provider_id, country, time_zone,
   custom_fields, status, created_at_us, updated_at_us
 FROM contacts
-WHERE workspace_id = ?1 AND id > ?2
+WHERE +workspace_id = ?1 AND id > ?2
   AND (?3 IS NULL OR EXISTS (SELECT 1 FROM list_members m
                              WHERE m.list_id = ?3 AND m.contact_id = contacts.id))
   AND (?4 IS NULL OR status = ?4)

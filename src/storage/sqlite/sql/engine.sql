@@ -29,7 +29,7 @@ UPDATE messages SET status = 'claimed', lease_owner = ?3, lease_expires_us = ?4,
 WHERE id IN (
   SELECT m.id FROM messages m
   WHERE m.status = 'planned' AND m.due_at_us <= ?1
-    AND m.campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
+    AND +m.campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
   ORDER BY m.due_at_us LIMIT ?2)
 RETURNING id, workspace_id, campaign_id, enrollment_id, contact_id, version, step, variant,
   channel, template_id, template_version, status, due_at_us, slot_at_us, sender_id, attempts,
@@ -79,11 +79,11 @@ UPDATE events SET applied_at_us = ?2 WHERE id = ?1 AND applied_at_us IS NULL
 -- name: next-work
 SELECT min(t) FROM (
   SELECT min(due_at_us) AS t FROM messages
-  WHERE status = 'planned' AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
+  WHERE status = 'planned' AND +campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
   UNION ALL
   SELECT min(wake_at_us) FROM enrollments
   WHERE status IN ('waiting', 'held')
-    AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
+    AND +campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
   UNION ALL
   SELECT min(lease_expires_us) FROM messages WHERE status IN ('claimed', 'sending')
   UNION ALL
@@ -96,7 +96,7 @@ SELECT id, workspace_id, campaign_id, contact_id, version, status, step, sender_
   step_started_at_us, last_sent_at_us, stop_reason, enrolled_at_us, updated_at_us
 FROM enrollments
 WHERE status IN ('waiting', 'held') AND wake_at_us <= ?1
-  AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
+  AND +campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')
 ORDER BY wake_at_us LIMIT ?2
 
 -- name: messages-expired-leases
@@ -105,6 +105,14 @@ SELECT id, workspace_id, campaign_id, enrollment_id, contact_id, version, step, 
   lease_owner, lease_expires_us, fence, planned_at_us, sent_at_us, provider_id, error, reasons,
   created_at_us, updated_at_us
 FROM messages WHERE status IN ('claimed', 'sending') AND lease_expires_us < ?1
+ORDER BY lease_expires_us LIMIT ?2
+
+-- name: messages-leases-of
+SELECT id, workspace_id, campaign_id, enrollment_id, contact_id, version, step, variant, channel,
+  template_id, template_version, status, due_at_us, slot_at_us, sender_id, attempts,
+  lease_owner, lease_expires_us, fence, planned_at_us, sent_at_us, provider_id, error, reasons,
+  created_at_us, updated_at_us
+FROM messages WHERE status IN ('claimed', 'sending') AND lease_owner = ?1
 ORDER BY lease_expires_us LIMIT ?2
 
 -- name: enrollment-get
