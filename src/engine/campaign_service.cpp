@@ -237,10 +237,9 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
         for (const std::string& missing :
              templating::MissingVariables(*compiled, ContactData{}, &sender->fields)) {
           if (!missing.starts_with("sender.")) continue;
-          problems.push_back(StrCat("steps[", i, "] (", step.id, "): template '",
-                                    v.template_name, "' uses {{", missing,
-                                    "}} without a fallback, and sender '", sender->account.name,
-                                    "' has no ", missing.substr(7)));
+          problems.push_back(StrCat("steps[", i, "] (", step.id, "): template '", v.template_name,
+                                    "' uses {{", missing, "}} without a fallback, and sender '",
+                                    sender->account.name, "' has no ", missing.substr(7)));
         }
       }
     }
