@@ -148,10 +148,56 @@ Result<CampaignDefinition> CampaignService::Definition(WorkspaceId workspace,
   return out;
 }
 
-Result<std::vector<Contact>> CampaignService::LoadAudience(
-    WorkspaceId workspace, const sequence::CampaignSettings& settings) {
-  std::vector<Contact> out;
-  absl::flat_hash_set<int64_t> seen;
+namespace {
+
+// templating::MissingVariables renders the whole template, and a launch asks once per
+// contact. Its answer depends only on which of the template's variables are blank, so for
+// a template over the standard contact fields (plus sender and system fields, which do not
+// vary per contact) it is computed once per pattern of blank fields.
+class MissingVariablesCache {
+ public:
+  std::vector<std::string> Get(const templating::CompiledTemplate& compiled,
+                               const ContactData& contact) {
+    const void* key = &compiled.impl();
+    auto [known, inserted] = cacheable_.try_emplace(key, false);
+    if (inserted) known->second = Cacheable(compiled);
+    if (!known->second) return templating::MissingVariables(compiled, contact);
+    const std::string_view fields[] = {contact.first_name,   contact.last_name, contact.company,
+                                       contact.title,        contact.email,     contact.phone,
+                                       contact.linkedin_url, contact.country,   contact.time_zone};
+    uint32_t blank = 0;
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      if (IsBlank(fields[i])) blank |= 1u << i;
+    }
+    auto [it, fresh] = missing_.try_emplace(std::pair(key, blank));
+    if (fresh) it->second = templating::MissingVariables(compiled, contact);
+    return it->second;
+  }
+
+ private:
+  static bool IsBlank(std::string_view value) {
+    return value.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos;
+  }
+  static bool Cacheable(const templating::CompiledTemplate& compiled) {
+    static constexpr std::string_view kFixed[] = {
+        "first_name",   "last_name", "company",   "title",           "email",      "phone",
+        "linkedin_url", "country",   "time_zone", "unsubscribe_url", "day_of_week"};
+    for (const std::string& v : compiled.variables()) {
+      if (v.starts_with("sender.")) continue;
+      if (std::find(std::begin(kFixed), std::end(kFixed), v) == std::end(kFixed)) return false;
+    }
+    return true;
+  }
+  absl::flat_hash_map<const void*, bool> cacheable_;
+  absl::flat_hash_map<std::pair<const void*, uint32_t>, std::vector<std::string>> missing_;
+};
+
+}  // namespace
+
+cadent::Status CampaignService::ForEachInAudience(
+    WorkspaceId workspace, const sequence::CampaignSettings& settings,
+    const std::function<cadent::Status(const Contact&)>& each) {
+  absl::flat_hash_set<int64_t> seen;  // contacts on more than one list count once
   auto page_through = [&](std::optional<ListId> list) -> cadent::Status {
     ContactQuery query;
     query.list = list;
@@ -161,8 +207,8 @@ Result<std::vector<Contact>> CampaignService::LoadAudience(
       ASSIGN_OR_RETURN(std::vector<Contact> page, db_.contacts().List(workspace, query));
       if (page.empty()) return OkStatus();
       query.after = page.back().id;
-      for (Contact& c : page) {
-        if (list && !seen.insert(c.id.value()).second) continue;
+      for (const Contact& c : page) {
+        if (settings.audience.lists.size() > 1 && !seen.insert(c.id.value()).second) continue;
         bool pass = true;
         for (const sequence::FieldFilter& f : settings.audience.filters) {
           if (!Matches(f, c)) {
@@ -170,21 +216,27 @@ Result<std::vector<Contact>> CampaignService::LoadAudience(
             break;
           }
         }
-        if (pass) out.push_back(std::move(c));
+        if (pass) TRY(each(c));
       }
       if (static_cast<int>(page.size()) < kPageSize) return OkStatus();
     }
   };
-  if (settings.audience.lists.empty()) {
-    TRY(page_through(std::nullopt));
-  } else {
-    for (const std::string& name : settings.audience.lists) {
-      ASSIGN_OR_RETURN(std::optional<ContactList> list, db_.lists().FindByName(workspace, name));
-      if (!list)
-        return absl::FailedPreconditionError(StrCat("audience: no list named '", name, "'"));
-      TRY(page_through(list->id));
-    }
+  if (settings.audience.lists.empty()) return page_through(std::nullopt);
+  for (const std::string& name : settings.audience.lists) {
+    ASSIGN_OR_RETURN(std::optional<ContactList> list, db_.lists().FindByName(workspace, name));
+    if (!list) return absl::FailedPreconditionError(StrCat("audience: no list named '", name, "'"));
+    TRY(page_through(list->id));
   }
+  return OkStatus();
+}
+
+Result<std::vector<Contact>> CampaignService::LoadAudience(
+    WorkspaceId workspace, const sequence::CampaignSettings& settings) {
+  std::vector<Contact> out;
+  TRY(ForEachInAudience(workspace, settings, [&out](const Contact& c) {
+    out.push_back(c);
+    return OkStatus();
+  }));
   return out;
 }
 
@@ -269,8 +321,6 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
 
   // The audience, minus the suppressed and (by default) contacts live elsewhere.
   LaunchReport report;
-  ASSIGN_OR_RETURN(std::vector<Contact> audience, LoadAudience(workspace, runtime.settings()));
-  report.audience = static_cast<int64_t>(audience.size());
   ASSIGN_OR_RETURN(SuppressionSet suppressed, db_.suppression().Snapshot(workspace));
   absl::flat_hash_set<int64_t> elsewhere;
   if (!runtime.settings().allow_in_other_campaigns) {
@@ -284,7 +334,7 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
   const auto policy = runtime.settings().missing_data;
 
   std::vector<NewEnrollment> batch;
-  batch.reserve(std::min(audience.size(), kEnrollChunk));
+  batch.reserve(kEnrollChunk);
   auto flush = [&]() -> cadent::Status {
     if (batch.empty()) return OkStatus();
     ASSIGN_OR_RETURN(int64_t enrolled, db_.engine().Enroll(workspace, id, version, batch, now));
@@ -293,14 +343,16 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
     batch.clear();
     return OkStatus();
   };
-  for (const Contact& contact : audience) {
+  MissingVariablesCache missing_variables;
+  auto enroll = [&](const Contact& contact) -> cadent::Status {
+    ++report.audience;
     if (suppressed.Match(contact.data) != nullptr) {
       ++report.suppressed;
-      continue;
+      return OkStatus();
     }
     if (elsewhere.contains(contact.id.value())) {
       ++report.in_other_campaigns;
-      continue;
+      return OkStatus();
     }
     ASSIGN_OR_RETURN(StepPlan plan,
                      PlanStep(runtime, version, first, EnrollmentId(), contact, start));
@@ -309,12 +361,12 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
           runtime.Template(plan.message->template_id, plan.message->template_version);
       if (compiled != nullptr) {
         // Sender fields were checked above, for every sender of the pool.
-        std::vector<std::string> missing = templating::MissingVariables(*compiled, contact.data);
+        std::vector<std::string> missing = missing_variables.Get(*compiled, contact.data);
         std::erase_if(missing, [](const std::string& v) { return v.starts_with("sender."); });
         if (!missing.empty()) {
           ++report.missing_data;
           for (const std::string& v : missing) ++report.missing_by_variable[v];
-          if (policy == sequence::CampaignSettings::MissingData::kSkip) continue;
+          if (policy == sequence::CampaignSettings::MissingData::kSkip) return OkStatus();
         }
       }
     }
@@ -328,7 +380,9 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
     e.first = std::move(plan.message);
     batch.push_back(std::move(e));
     if (batch.size() >= kEnrollChunk) TRY(flush());
-  }
+    return OkStatus();
+  };
+  TRY(ForEachInAudience(workspace, runtime.settings(), enroll));
   TRY(flush());
 
   if (runtime.settings().start_at && *runtime.settings().start_at > now) {

@@ -3,6 +3,7 @@
 // events a user or test injects. The CLI calls it; the REST API (server issue) will too.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -86,9 +87,11 @@ class CampaignService {
                          std::string_view detail);
 
  private:
-  struct Audience {
-    std::vector<Contact> contacts;
-  };
+  // Calls `each` once for every contact of the audience (active, on the lists, passing the
+  // filters), streamed page by page: a launch never holds the whole audience in memory.
+  cadent::Status ForEachInAudience(WorkspaceId workspace,
+                                   const sequence::CampaignSettings& settings,
+                                   const std::function<cadent::Status(const Contact&)>& each);
   Result<std::vector<Contact>> LoadAudience(WorkspaceId workspace,
                                             const sequence::CampaignSettings& settings);
   Database& db_;

@@ -272,7 +272,43 @@ class SqliteDatabase final : public Database {
     std::sort(want.begin(), want.end());
     want.erase(std::unique(want.begin(), want.end()), want.end());
 
+    // Inserts are checked by triggers written from the initial statuses themselves: a
+    // comparison per row, where a lookup in status_transitions costs a subprogram per row
+    // (most of an enrollment's insert at launch).
+    std::vector<std::pair<std::string, std::string>> insert_triggers;
+    auto insert_trigger = [&insert_triggers](std::string_view table, std::string_view machine,
+                                             auto initial) {
+      std::string when;
+      for (const auto status : initial) {
+        when +=
+            StrCat(when.empty() ? "" : " AND ", "NEW.status <> '", sequence::ToString(status), "'");
+      }
+      const std::string name = StrCat(table, "_status_insert");
+      insert_triggers.emplace_back(
+          name, StrCat("CREATE TRIGGER ", name, " BEFORE INSERT ON ", table, " WHEN ", when,
+                       " BEGIN SELECT RAISE(ABORT, 'invalid initial ", machine, " status'); END"));
+    };
+    insert_trigger("campaigns", "campaign", sequence::kInitialCampaignStatuses);
+    insert_trigger("enrollments", "enrollment", sequence::kInitialEnrollmentStatuses);
+    insert_trigger("messages", "message", sequence::kInitialMessageStatuses);
+
     std::lock_guard lock(shared_.mutex);
+    bool triggers_current = true;
+    for (const auto& [name, sql] : insert_triggers) {
+      ASSIGN_OR_RETURN(Statement * current, shared_.Query("trigger-sql"));
+      current->Bind(1, name);
+      ASSIGN_OR_RETURN(bool found, current->Step());
+      if (!found || current->TextView(0) != sql) triggers_current = false;
+      current->Reset();
+    }
+    if (!triggers_current) {
+      ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
+      for (const auto& [name, sql] : insert_triggers) {
+        TRY(shared_.connection->Exec(StrCat("DROP TRIGGER IF EXISTS ", name)));
+        TRY(shared_.connection->Exec(sql));
+      }
+      TRY(tx.Commit());
+    }
     ASSIGN_OR_RETURN(Statement * all, shared_.Query("status-transitions-all"));
     std::vector<std::tuple<std::string, std::string, std::string>> have;
     while (true) {

@@ -1,5 +1,8 @@
 // SQLite engine store: enrollments, the message queue (claims with leases and fences), and
 // events. Every write names the status it expects; units are all-or-nothing (savepoints).
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
 #include "core/common/strings.hpp"
 #include "storage/sqlite/sqlite_stores.hpp"
 
@@ -238,29 +241,152 @@ Result<bool> ApplyUnit(Shared& shared, const ChangeUnit& unit, int64_t now,
   return true;
 }
 
+// Multi-row statements for Enroll: `rows` rows per statement, cached per size. One row per
+// statement would spend most of its time opening and closing the cursors of every index.
+constexpr int kEnrollRowSizes[] = {128, 32, 8, 1};
+
+Result<Statement*> EnrollmentInsert(Connection& db, int rows) {
+  // Shared: ?1 workspace, ?2 campaign, ?3 version, ?4 now. Per row: contact, status, step,
+  // wake time.
+  std::string sql =
+      "INSERT OR IGNORE INTO enrollments (workspace_id, campaign_id, contact_id, version, "
+      "status, step, wake_at_us, step_started_at_us, enrolled_at_us, updated_at_us) VALUES ";
+  for (int r = 0; r < rows; ++r) {
+    const int b = 4 + r * 4;
+    absl::StrAppend(&sql, r == 0 ? "" : ", ", "(?1, ?2, ?", b + 1, ", ?3, ?", b + 2, ", ?", b + 3,
+                    ", ?", b + 4, ", ?4, ?4, ?4)");
+  }
+  sql += " RETURNING id, contact_id";
+  return db.Prepare(StrCat("enrollment-insert-", rows), sql);
+}
+
+Result<Statement*> MessageInsert(Connection& db, int rows) {
+  // Shared: ?1 workspace, ?2 campaign, ?3 now. Per row: enrollment, contact, version, step,
+  // variant, channel, template id, template version, due time, reasons.
+  std::string sql =
+      "INSERT INTO messages (workspace_id, campaign_id, enrollment_id, contact_id, version, "
+      "step, variant, channel, template_id, template_version, status, due_at_us, "
+      "planned_at_us, reasons, created_at_us, updated_at_us) VALUES ";
+  for (int r = 0; r < rows; ++r) {
+    const int b = 3 + r * 10;
+    absl::StrAppend(&sql, r == 0 ? "" : ", ", "(?1, ?2");
+    for (int i = 1; i <= 8; ++i) absl::StrAppend(&sql, ", ?", b + i);
+    absl::StrAppend(&sql, ", 'planned', ?", b + 9, ", ?", b + 9, ", ?", b + 10, ", ?3, ?3)");
+  }
+  return db.Prepare(StrCat("message-insert-", rows), sql);
+}
+
 }  // namespace
 
 Result<int64_t> SqliteEngineStore::Enroll(WorkspaceId workspace, CampaignId campaign, int version,
                                           std::span<const NewEnrollment> enrollments, Instant now) {
   std::lock_guard lock(shared_.mutex);
   Connection& db = *shared_.connection;
+  // Foreign keys and CHECKs are off for the batch (BulkWriteSession): the campaign (and so
+  // its workspace) is checked here, the contacts after the inserts, the enrollments were
+  // just inserted, and every status and channel is spelled by ToString.
+  ASSIGN_OR_RETURN(BulkWriteSession session, BulkWriteSession::Begin(db));
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  ASSIGN_OR_RETURN(Statement * owner, shared_.Query("campaign-exists"));
+  owner->Bind(1, workspace.value()).Bind(2, campaign.value());
+  ASSIGN_OR_RETURN(bool exists, owner->Step());
+  owner->Reset();
+  if (!exists) {
+    return absl::NotFoundError(
+        StrCat("no campaign ", campaign.value(), " in workspace ", workspace.value()));
+  }
   const int64_t now_us = ToUnixMicros(now);
   int64_t enrolled = 0;
-  for (const NewEnrollment& e : enrollments) {
-    ASSIGN_OR_RETURN(Statement * insert, shared_.Query("enrollment-insert"));
+  int64_t first_id = std::numeric_limits<int64_t>::max();
+  int64_t last_id = 0;
+  absl::flat_hash_map<int64_t, size_t> by_contact;  // contact -> index in the chunk
+  std::vector<std::pair<size_t, int64_t>> created;  // (index in chunk, enrollment id)
+  size_t at = 0;
+  while (at < enrollments.size()) {
+    int rows = 1;
+    for (const int size : kEnrollRowSizes) {
+      if (enrollments.size() - at >= static_cast<size_t>(size)) {
+        rows = size;
+        break;
+      }
+    }
+    const std::span<const NewEnrollment> chunk = enrollments.subspan(at, static_cast<size_t>(rows));
+    at += static_cast<size_t>(rows);
+
+    ASSIGN_OR_RETURN(Statement * insert, EnrollmentInsert(db, rows));
     insert->Bind(1, workspace.value())
         .Bind(2, campaign.value())
-        .Bind(3, e.contact_id.value())
-        .Bind(4, int64_t{version})
-        .Bind(5, sequence::ToString(e.status))
-        .Bind(6, e.step);
-    BindInstant(*insert, 7, e.wake_at);
-    TRY(insert->Bind(8, now_us).Run());
-    if (db.Changes() == 0) continue;  // already enrolled
-    ++enrolled;
-    if (e.first) {
-      TRY(InsertMessage(shared_, *e.first, EnrollmentId(db.LastInsertId()), now_us));
+        .Bind(3, int64_t{version})
+        .Bind(4, now_us);
+    by_contact.clear();
+    for (int r = 0; r < rows; ++r) {
+      const NewEnrollment& e = chunk[static_cast<size_t>(r)];
+      const int b = 4 + r * 4;
+      insert->Bind(b + 1, e.contact_id.value())
+          .BindView(b + 2, sequence::ToString(e.status))
+          .BindView(b + 3, e.step);
+      BindInstant(*insert, b + 4, e.wake_at);
+      by_contact.emplace(e.contact_id.value(), static_cast<size_t>(r));
+    }
+    created.clear();
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, insert->Step());
+      if (!row) break;
+      const auto it = by_contact.find(insert->Int(1));
+      if (it != by_contact.end()) created.emplace_back(it->second, insert->Int(0));
+    }
+    insert->Reset();
+    enrolled += static_cast<int64_t>(created.size());
+
+    // Their first messages, in statements of the same sizes.
+    std::vector<std::pair<const NewMessage*, int64_t>> firsts;
+    for (const auto& [index, id] : created) {
+      first_id = std::min(first_id, id);
+      last_id = std::max(last_id, id);
+      if (chunk[index].first) firsts.emplace_back(&*chunk[index].first, id);
+    }
+    size_t m = 0;
+    while (m < firsts.size()) {
+      int mrows = 1;
+      for (const int size : kEnrollRowSizes) {
+        if (firsts.size() - m >= static_cast<size_t>(size)) {
+          mrows = size;
+          break;
+        }
+      }
+      ASSIGN_OR_RETURN(Statement * messages, MessageInsert(db, mrows));
+      messages->Bind(1, workspace.value()).Bind(2, campaign.value()).Bind(3, now_us);
+      for (int r = 0; r < mrows; ++r) {
+        const auto& [message, enrollment] = firsts[m + static_cast<size_t>(r)];
+        const int b = 3 + r * 10;
+        messages->Bind(b + 1, enrollment)
+            .Bind(b + 2, message->contact_id.value())
+            .Bind(b + 3, int64_t{message->version})
+            .BindView(b + 4, message->step)
+            .BindView(b + 5, message->variant)
+            .BindView(b + 6, templating::ToString(message->channel));
+        BindId(*messages, b + 7, message->template_id.value());
+        if (message->template_id.valid()) {
+          messages->Bind(b + 8, int64_t{message->template_version});
+        } else {
+          messages->BindNull(b + 8);
+        }
+        messages->Bind(b + 9, ToUnixMicros(message->due_at)).BindView(b + 10, message->reasons);
+      }
+      TRY(messages->Run());
+      m += static_cast<size_t>(mrows);
+    }
+  }
+  if (enrolled > 0) {
+    // The contacts were read before this transaction: one deleted since must not be enrolled.
+    ASSIGN_OR_RETURN(Statement * orphans, shared_.Query("enrollments-without-contact"));
+    orphans->Bind(1, first_id).Bind(2, last_id);
+    ASSIGN_OR_RETURN(bool any, orphans->Step());
+    orphans->Reset();
+    if (any) {
+      return absl::AbortedError(
+          "contacts were deleted while the launch enrolled them; nothing of this batch was "
+          "written; launch again");
     }
   }
   TRY(tx.Commit());

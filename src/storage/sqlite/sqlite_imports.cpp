@@ -43,49 +43,6 @@ void BindMutableColumns(Statement& s, const ContactData& d, const std::string& c
       .Bind(12, custom_json);
 }
 
-// The connection settings of one batch commit, restored (after the transaction ends) by
-// the destructor, whatever the exit path:
-// - synchronous=NORMAL: a batch need not be durable on its own. It commits together with
-//   the import's resume position, so a batch lost to a power failure is simply read again
-//   on resume; WAL mode stays consistent. Skipping the per-commit fsync is most of an
-//   import's wall time on slow disks. FULL is restored for everything else.
-// - ignore_check_constraints: the contacts table's CHECKs cost more than the rest of an
-//   insert (SQLite builds a temporary index for `status IN (...)` on every row). The batch
-//   writes only values that satisfy them: a non-empty dedupe key (checked before the
-//   transaction), custom fields encoded by EncodeCustomFields (valid JSON by
-//   construction), the default status, json_patch results.
-// - foreign_keys=OFF: every parent is checked once per batch inside the transaction (the
-//   workspace, the list) or was just inserted or found in it (the contacts).
-class ImportSession {
- public:
-  static Result<ImportSession> Begin(Connection& db) {
-    int foreign_keys = 1;
-    sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_ENABLE_FKEY, -1, &foreign_keys);
-    ImportSession session(db, foreign_keys != 0);
-    TRY(
-        db.Exec("PRAGMA synchronous=NORMAL; PRAGMA ignore_check_constraints=ON; "
-                "PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=16384"));
-    return session;
-  }
-  ImportSession(ImportSession&& other) noexcept
-      : db_(other.db_), foreign_keys_(other.foreign_keys_) {
-    other.db_ = nullptr;
-  }
-  ImportSession& operator=(ImportSession&&) = delete;
-  ~ImportSession() {
-    if (db_ == nullptr) return;
-    (void)db_->Exec(foreign_keys_ ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
-    (void)db_->Exec(
-        "PRAGMA ignore_check_constraints=OFF; PRAGMA synchronous=FULL; "
-        "PRAGMA wal_autocheckpoint=1000");
-  }
-
- private:
-  ImportSession(Connection& db, bool foreign_keys) : db_(&db), foreign_keys_(foreign_keys) {}
-  Connection* db_;
-  bool foreign_keys_;
-};
-
 }  // namespace
 
 Result<ImportRecord> SqliteImportStore::Create(WorkspaceId workspace, const ImportSpec& spec) {
@@ -154,14 +111,14 @@ Result<std::vector<RowOutcome>> SqliteImportStore::CommitBatch(WorkspaceId works
   std::lock_guard lock(shared_.mutex);
   Connection& db = *shared_.connection;
   // Checked here, before anything is written: the rows' values then satisfy every CHECK
-  // of the contacts table (see ImportSession).
+  // of the contacts table (see BulkWriteSession).
   for (const ImportRow& row : batch.rows) {
     if (row.contact.DedupeKey().empty()) {
       return absl::InvalidArgumentError(
           StrCat("line ", row.line, ": contact has no email, LinkedIn URL or phone"));
     }
   }
-  ASSIGN_OR_RETURN(ImportSession session, ImportSession::Begin(db));
+  ASSIGN_OR_RETURN(BulkWriteSession session, BulkWriteSession::Begin(db));
   ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
 
   ASSIGN_OR_RETURN(Statement * header, shared_.Query("import-get"));
@@ -174,7 +131,7 @@ Result<std::vector<RowOutcome>> SqliteImportStore::CommitBatch(WorkspaceId works
     return absl::FailedPreconditionError(
         StrCat("import ", id.value(), " is ", ToString(record.status), ", not running"));
   }
-  // Foreign keys are not enforced during the batch (ImportSession): the parents are checked
+  // Foreign keys are not enforced during the batch (BulkWriteSession): the parents are checked
   // here, once, inside the transaction that holds the write lock. The workspace exists (the
   // import row found above references it); so must the list.
   std::optional<ListId> list = record.spec.list;

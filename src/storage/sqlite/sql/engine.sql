@@ -8,11 +8,6 @@
 --   id, workspace_id, campaign_id, contact_id, version, status, step, sender_id, wake_at_us,
 --   step_started_at_us, last_sent_at_us, stop_reason, enrolled_at_us, updated_at_us
 
--- name: enrollment-insert
-INSERT OR IGNORE INTO enrollments (workspace_id, campaign_id, contact_id, version, status, step,
-  wake_at_us, step_started_at_us, enrolled_at_us, updated_at_us)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)
-
 -- name: message-insert
 INSERT INTO messages (workspace_id, campaign_id, enrollment_id, contact_id, version, step, variant,
   channel, template_id, template_version, status, due_at_us, planned_at_us, reasons,
@@ -231,3 +226,16 @@ GROUP BY status
 -- name: status-transitions-all
 SELECT machine, from_status, to_status FROM status_transitions
 ORDER BY machine, from_status, to_status
+
+-- name: campaign-exists
+SELECT 1 FROM campaigns WHERE workspace_id = ?1 AND id = ?2
+
+-- name: enrollments-without-contact
+SELECT 1 FROM enrollments e
+WHERE e.id BETWEEN ?1 AND ?2
+  AND NOT EXISTS (SELECT 1 FROM contacts c
+                  WHERE c.id = e.contact_id AND c.workspace_id = e.workspace_id)
+LIMIT 1
+
+-- name: trigger-sql
+SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1
