@@ -196,6 +196,9 @@ Result<bool> ApplyUnit(Shared& shared, const ChangeUnit& unit, int64_t now,
     BindText(*update, 12, c.error);
     BindText(*update, 13, c.reasons);
     update->Bind(14, now);
+    // ?15: the new status keeps the lease (a flag, not `?2 IN (...)`, which SQLite would
+    // evaluate by building a temporary index for the list).
+    update->Bind(15, int64_t{*to == MessageStatus::kClaimed || *to == MessageStatus::kSending});
     TRY(update->Run());
     if (db.Changes() == 0) return false;
   }

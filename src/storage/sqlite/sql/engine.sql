@@ -51,8 +51,8 @@ UPDATE messages SET status = ?2,
   provider_id = COALESCE(?11, provider_id),
   error = COALESCE(?12, error),
   reasons = COALESCE(?13, reasons),
-  lease_owner = CASE WHEN ?2 IN ('claimed', 'sending') THEN lease_owner ELSE NULL END,
-  lease_expires_us = CASE WHEN ?2 IN ('claimed', 'sending') THEN lease_expires_us ELSE NULL END,
+  lease_owner = CASE WHEN ?15 THEN lease_owner ELSE NULL END,
+  lease_expires_us = CASE WHEN ?15 THEN lease_expires_us ELSE NULL END,
   updated_at_us = ?14
 WHERE id = ?1 AND status = ?3 AND (?4 IS NULL OR fence = ?4)
 
