@@ -456,23 +456,7 @@ Result<Campaign> CampaignService::Stop(WorkspaceId workspace, CampaignId id) {
       ASSIGN_OR_RETURN(std::vector<Message> pending,
                        db_.engine().PendingMessagesOf(workspace, e.id));
       ChangeUnit unit;
-      EnrollmentChange change;
-      change.id = e.id;
-      change.from = e.status;
-      change.from_step = e.step;
-      change.event = sequence::EnrollmentEvent::kStop;
-      change.stop_reason = "campaign stopped";
-      change.wake_at = std::optional<Instant>();
-      unit.enrollments.push_back(std::move(change));
-      for (const Message& m : pending) {
-        if (m.status != MessageStatus::kPlanned) continue;
-        MessageChange cancel;
-        cancel.id = m.id;
-        cancel.from = MessageStatus::kPlanned;
-        cancel.event = sequence::MessageEvent::kCancel;
-        cancel.error = "campaign stopped";
-        unit.messages.push_back(std::move(cancel));
-      }
+      AddStop(unit, e, "campaign stopped", pending);
       units.push_back(std::move(unit));
     }
     ASSIGN_OR_RETURN(ApplyResult applied, db_.engine().Apply(units, now));

@@ -86,29 +86,6 @@ EventKind EventOf(sequence::ConditionKind kind) {
   return EventKind::kReplied;
 }
 
-// The changes that stop an enrollment: the stop itself and the cancel of its planned
-// messages (claimed ones are in flight and finish).
-void AddStop(ChangeUnit& unit, const Enrollment& enrollment, std::string_view reason,
-             const std::vector<Message>& pending) {
-  EnrollmentChange stop;
-  stop.id = enrollment.id;
-  stop.from = enrollment.status;
-  stop.from_step = enrollment.step;
-  stop.event = EnrollmentEvent::kStop;
-  stop.stop_reason = std::string(reason);
-  stop.wake_at = std::optional<Instant>();
-  unit.enrollments.push_back(std::move(stop));
-  for (const Message& m : pending) {
-    if (m.status != MessageStatus::kPlanned) continue;
-    MessageChange cancel;
-    cancel.id = m.id;
-    cancel.from = MessageStatus::kPlanned;
-    cancel.event = MessageEvent::kCancel;
-    cancel.error = StrCat("enrollment stopped: ", reason);
-    unit.messages.push_back(std::move(cancel));
-  }
-}
-
 // The postal address as the last line of the text part and a small paragraph at the end of
 // the html (before </body> when there is one).
 void AppendPostalAddress(std::string_view address, channels::OutgoingMessage& out) {
@@ -192,8 +169,12 @@ void Engine::Wake() {
 
 Result<std::shared_ptr<const CampaignRuntime>> Engine::Runtime(WorkspaceId workspace,
                                                                CampaignId id) {
+  if (const auto it = pass_runtimes_.find(id.value()); it != pass_runtimes_.end()) {
+    return it->second;
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<const CampaignRuntime> runtime, runtimes_.Get(workspace, id));
   RegisterSenders(*runtime);
+  pass_runtimes_[id.value()] = runtime;
   return runtime;
 }
 
@@ -219,6 +200,7 @@ void Engine::ReleaseSlot(MessageId id) {
 
 Status Engine::Start() {
   const Instant now = clock_.Now();
+  pass_runtimes_.clear();
   // Bookings only count for senders the pacer knows: load the runtimes of live campaigns.
   static constexpr sequence::CampaignStatus kLive[] = {sequence::CampaignStatus::kActive,
                                                        sequence::CampaignStatus::kPaused,
@@ -343,17 +325,11 @@ Status Engine::RecoverMessages(const std::vector<Message>& expired, Instant now,
               Runtime(m.workspace_id, m.campaign_id);
           if (enrollment.ok() && contact.ok() && runtime.ok() &&
               (enrollment->status == EnrollmentStatus::kActive) && enrollment->step == m.step) {
-            int version = enrollment->version;
-            const sequence::Step* next =
-                StepAfter(**runtime, enrollment->version, m.step, &version);
-            Result<StepPlan> plan =
-                PlanStep(**runtime, version, next, enrollment->id, *contact, m.updated_at);
-            if (plan.ok()) {
-              EnrollmentChange change = ChangeFor(*enrollment, *plan, now);
-              change.last_sent_at = m.updated_at;
-              change.sender = m.sender;
-              unit.enrollments.push_back(std::move(change));
-              if (plan->message) unit.new_messages.push_back(*plan->message);
+            Result<EnrollmentChange*> advanced =
+                AddAdvance(unit, **runtime, *enrollment, m.step, *contact, m.updated_at, now);
+            if (advanced.ok()) {
+              (*advanced)->last_sent_at = m.updated_at;
+              (*advanced)->sender = m.sender;
             }
           }
           ++stats.reconciled_sent;
@@ -528,6 +504,8 @@ struct Engine::Prepared {
 };
 
 Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
+  // A long pass sees campaign edits batch by batch.
+  pass_runtimes_.clear();
   ASSIGN_OR_RETURN(
       std::vector<ClaimedMessage> claimed,
       db_.engine().Claim(options_.owner, now, now + options_.lease, options_.batch_size));
@@ -535,6 +513,18 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
 
   absl::flat_hash_map<int64_t, std::shared_ptr<const CampaignRuntime>> runtimes;
   absl::flat_hash_map<int64_t, std::string> postal_addresses;  // by workspace
+  // Suppression, read after the claim committed: one query per workspace of the batch.
+  absl::flat_hash_map<int64_t, SuppressionSet> suppressed_in;  // by workspace
+  {
+    absl::flat_hash_map<int64_t, std::vector<const ContactData*>> contacts;
+    for (const ClaimedMessage& c : claimed) {
+      contacts[c.message.workspace_id.value()].push_back(&c.contact.data);
+    }
+    for (const auto& [workspace, of] : contacts) {
+      ASSIGN_OR_RETURN(suppressed_in[workspace],
+                       db_.suppression().SnapshotFor(WorkspaceId(workspace), of));
+    }
+  }
   std::vector<ChangeUnit> first;  // attempts, deferrals, skips: written before any send
   std::vector<Prepared> sending;
   templating::Rendered rendered;
@@ -557,14 +547,9 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     ReleaseSlot(c.message.id);
     if (advance && runtime != nullptr && c.enrollment.status == EnrollmentStatus::kActive &&
         c.enrollment.step == c.message.step) {
-      int version = c.enrollment.version;
-      const sequence::Step* next =
-          StepAfter(*runtime, c.enrollment.version, c.message.step, &version);
-      Result<StepPlan> plan = PlanStep(*runtime, version, next, c.enrollment.id, c.contact, now);
-      if (plan.ok()) {
-        unit.enrollments.push_back(ChangeFor(c.enrollment, *plan, now));
-        if (plan->message) unit.new_messages.push_back(*plan->message);
-      }
+      // Not advancing when the next step cannot be planned leaves the enrollment where it
+      // is; the message is finished either way.
+      (void)AddAdvance(unit, *runtime, c.enrollment, c.message.step, c.contact, now, now);
     }
     first.push_back(std::move(unit));
   };
@@ -585,9 +570,8 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
       ++stats.skipped;
       continue;
     }
-    ASSIGN_OR_RETURN(std::optional<SuppressionEntry> suppressed,
-                     db_.suppression().Match(m.workspace_id, c.contact.data));
-    if (suppressed) {
+    if (const SuppressionEntry* suppressed =
+            suppressed_in[m.workspace_id.value()].Match(c.contact.data)) {
       ChangeUnit unit;
       MessageChange skip = Change(m.id, MessageStatus::kClaimed, MessageEvent::kSkip, m.fence);
       skip.error =
@@ -913,19 +897,13 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     }
     unit.messages.push_back(std::move(change));
     if (advance) {
-      int version = c.enrollment.version;
-      const sequence::Step* next = StepAfter(runtime, c.enrollment.version, m.step, &version);
-      Result<StepPlan> plan = PlanStep(runtime, version, next, c.enrollment.id, c.contact, now);
-      if (plan.ok()) {
-        EnrollmentChange change_enrollment = ChangeFor(c.enrollment, *plan, now);
-        if (decision.action == RetryAction::kDone) {
-          change_enrollment.last_sent_at = now;
-          change_enrollment.sender = o.prepared->out.sender;
-        }
-        unit.enrollments.push_back(std::move(change_enrollment));
-        if (plan->message) unit.new_messages.push_back(*plan->message);
-      } else {
+      Result<EnrollmentChange*> advanced =
+          AddAdvance(unit, runtime, c.enrollment, m.step, c.contact, now, now);
+      if (!advanced.ok()) {
         fail_enrollment = true;
+      } else if (decision.action == RetryAction::kDone) {
+        (*advanced)->last_sent_at = now;
+        (*advanced)->sender = o.prepared->out.sender;
       }
     }
     if (fail_enrollment) {
@@ -949,6 +927,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
 Result<PassStats> Engine::RunDue() {
   const Instant now = clock_.Now();
   PassStats stats;
+  pass_runtimes_.clear();
   TRY(StartScheduled(now));
   TRY(Recover(now, stats));
   TRY(ApplyEvents(now, stats));

@@ -121,6 +121,10 @@ class Engine {
   channels::Channel& channel_;
   EngineOptions options_;
   RuntimeCache runtimes_;
+  // The runtimes already checked against their campaign row in this pass (RunDue) or batch
+  // (DispatchBatch): events and waking enrollments ask once per row, the campaign row is
+  // read once.
+  absl::flat_hash_map<int64_t, std::shared_ptr<const CampaignRuntime>> pass_runtimes_;
   pacing::InMemoryPacer pacer_;
   // Reservations this process holds for planned or in-flight messages, by message id.
   absl::flat_hash_map<int64_t, pacing::Reservation> reservations_;

@@ -39,6 +39,17 @@ class EngineTest : public engine_testing::EngineFixture {
     return Create(ThreeStepEmail(name, {"alice"}));
   }
 
+  // An intro template of this subject and html, the standard bump and breakup, the address.
+  void IntroWithFollowUps(const std::string& subject, const std::string& html) {
+    templating::TemplateSource source;
+    source.subject = subject;
+    source.html = html;
+    ASSERT_TRUE(db().templates().Create(ws_, "intro", source, "").ok());
+    AddEmailTemplate("bump");
+    AddEmailTemplate("breakup");
+    SetPostalAddress();
+  }
+
   int64_t Count(const std::vector<StepStats>& stats, std::string_view step, MessageStatus status) {
     int64_t n = 0;
     for (const StepStats& s : stats) {
@@ -901,13 +912,8 @@ TEST_F(EngineTest, VariantsSplitTheAudienceAndAreCountedApart) {
 }
 
 TEST_F(EngineTest, MissingDataSkipsTheContactAtLaunch) {
-  templating::TemplateSource source;
-  source.subject = "About {{company}}";
-  source.html = "<p>{{company}}</p><a href=\"{{unsubscribe_url}}\">u</a>";
-  ASSERT_TRUE(db().templates().Create(ws_, "intro", source, "").ok());
-  AddEmailTemplate("bump");
-  AddEmailTemplate("breakup");
-  SetPostalAddress();
+  IntroWithFollowUps("About {{company}}",
+                     "<p>{{company}}</p><a href=\"{{unsubscribe_url}}\">u</a>");
   AddSender("alice", "email", kNoSpacing);
   const Contact with = AddContact("a", "example.com", "US", "America/New_York");
   ContactData data;
@@ -931,13 +937,8 @@ TEST_F(EngineTest, MissingDataSkipsTheContactAtLaunch) {
 }
 
 TEST_F(EngineTest, SenderFieldsWithoutFallbackAreCheckedOnEverySenderOfThePool) {
-  templating::TemplateSource source;
-  source.subject = "Hello {{first_name|there}}";
-  source.html = "<p>{{sender.signature}}</p><a href=\"{{unsubscribe_url}}\">u</a>";
-  ASSERT_TRUE(db().templates().Create(ws_, "intro", source, "").ok());
-  AddEmailTemplate("bump");
-  AddEmailTemplate("breakup");
-  SetPostalAddress();
+  IntroWithFollowUps("Hello {{first_name|there}}",
+                     "<p>{{sender.signature}}</p><a href=\"{{unsubscribe_url}}\">u</a>");
   SenderAccount alice;
   alice.workspace_id = ws_;
   alice.name = "alice";

@@ -106,4 +106,36 @@ EnrollmentChange ChangeFor(const Enrollment& enrollment, const StepPlan& plan, I
   return change;
 }
 
+void AddStop(ChangeUnit& unit, const Enrollment& enrollment, std::string_view reason,
+             const std::vector<Message>& pending) {
+  EnrollmentChange stop;
+  stop.id = enrollment.id;
+  stop.from = enrollment.status;
+  stop.from_step = enrollment.step;
+  stop.event = sequence::EnrollmentEvent::kStop;
+  stop.stop_reason = std::string(reason);
+  stop.wake_at = std::optional<Instant>();
+  unit.enrollments.push_back(std::move(stop));
+  for (const Message& m : pending) {
+    if (m.status != sequence::MessageStatus::kPlanned) continue;
+    MessageChange cancel;
+    cancel.id = m.id;
+    cancel.from = sequence::MessageStatus::kPlanned;
+    cancel.event = sequence::MessageEvent::kCancel;
+    cancel.error = StrCat("enrollment stopped: ", reason);
+    unit.messages.push_back(std::move(cancel));
+  }
+}
+
+Result<EnrollmentChange*> AddAdvance(ChangeUnit& unit, const CampaignRuntime& runtime,
+                                     const Enrollment& enrollment, std::string_view step,
+                                     const Contact& contact, Instant at, Instant now) {
+  int version = enrollment.version;
+  const sequence::Step* next = StepAfter(runtime, enrollment.version, step, &version);
+  ASSIGN_OR_RETURN(StepPlan plan, PlanStep(runtime, version, next, enrollment.id, contact, at));
+  unit.enrollments.push_back(ChangeFor(enrollment, plan, now));
+  if (plan.message) unit.new_messages.push_back(*std::move(plan.message));
+  return &unit.enrollments.back();
+}
+
 }  // namespace cadent

@@ -37,6 +37,20 @@ const sequence::Step* StepAfter(const CampaignRuntime& runtime, int pinned_versi
 // waiting and at step enrollment.step).
 EnrollmentChange ChangeFor(const Enrollment& enrollment, const StepPlan& plan, Instant now);
 
+// Appends to `unit` the changes that move `enrollment` past `step`, which ended at `at`:
+// the next step of its path (StepAfter) planned from `at`, and that step's message. Returns
+// the appended enrollment change (the caller may add last_sent_at and sender), or the
+// planning error (nothing appended).
+Result<EnrollmentChange*> AddAdvance(ChangeUnit& unit, const CampaignRuntime& runtime,
+                                     const Enrollment& enrollment, std::string_view step,
+                                     const Contact& contact, Instant at, Instant now);
+
+// Appends the changes that stop `enrollment` to `unit`: the stop itself (with `reason`) and
+// the cancel of its planned messages among `pending` (claimed ones are in flight and
+// finish).
+void AddStop(ChangeUnit& unit, const Enrollment& enrollment, std::string_view reason,
+             const std::vector<Message>& pending);
+
 // "2026-12-05 (Sat): weekend in SA; ..." from calendar reasons, for explain.
 std::string FormatReasons(const std::vector<calendar::Reason>& reasons);
 

@@ -38,6 +38,10 @@ class SuppressionStore {
                                                         const ContactData& contact) = 0;
   // Every entry that applies to the workspace, for bulk checks (imports) in memory.
   virtual Result<SuppressionSet> Snapshot(WorkspaceId workspace) = 0;
+  // The entries that name any of these contacts' emails or domains, in one query: Match on
+  // the set answers for each of them exactly as Match does (a dispatcher's batch).
+  virtual Result<SuppressionSet> SnapshotFor(WorkspaceId workspace,
+                                             std::span<const ContactData* const> contacts) = 0;
 };
 
 }  // namespace cadent

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "core/common/strings.hpp"
+#include "nlohmann/json.hpp"
 #include "storage/sqlite/sqlite_stores.hpp"
 
 namespace cadent::storage::sqlite {
@@ -248,6 +249,14 @@ Result<bool> ApplyUnit(Shared& shared, const ChangeUnit& unit, int64_t now,
 // statement would spend most of its time opening and closing the cursors of every index.
 constexpr int kEnrollRowSizes[] = {128, 32, 8, 1};
 
+// The largest statement size that `remaining` rows fill.
+int RowsFor(size_t remaining) {
+  for (const int size : kEnrollRowSizes) {
+    if (remaining >= static_cast<size_t>(size)) return size;
+  }
+  return 1;
+}
+
 Result<Statement*> EnrollmentInsert(Connection& db, int rows) {
   // Shared: ?1 workspace, ?2 campaign, ?3 version, ?4 now. Per row: contact, status, step,
   // wake time.
@@ -306,13 +315,7 @@ Result<int64_t> SqliteEngineStore::Enroll(WorkspaceId workspace, CampaignId camp
   std::vector<std::pair<size_t, int64_t>> created;  // (index in chunk, enrollment id)
   size_t at = 0;
   while (at < enrollments.size()) {
-    int rows = 1;
-    for (const int size : kEnrollRowSizes) {
-      if (enrollments.size() - at >= static_cast<size_t>(size)) {
-        rows = size;
-        break;
-      }
-    }
+    const int rows = RowsFor(enrollments.size() - at);
     const std::span<const NewEnrollment> chunk = enrollments.subspan(at, static_cast<size_t>(rows));
     at += static_cast<size_t>(rows);
 
@@ -350,13 +353,7 @@ Result<int64_t> SqliteEngineStore::Enroll(WorkspaceId workspace, CampaignId camp
     }
     size_t m = 0;
     while (m < firsts.size()) {
-      int mrows = 1;
-      for (const int size : kEnrollRowSizes) {
-        if (firsts.size() - m >= static_cast<size_t>(size)) {
-          mrows = size;
-          break;
-        }
-      }
+      const int mrows = RowsFor(firsts.size() - m);
       ASSIGN_OR_RETURN(Statement * messages, MessageInsert(db, mrows));
       messages->Bind(1, workspace.value()).Bind(2, campaign.value()).Bind(3, now_us);
       for (int r = 0; r < mrows; ++r) {
@@ -421,20 +418,32 @@ Result<std::vector<ClaimedMessage>> SqliteEngineStore::Claim(std::string_view ow
       .Bind(4, ToUnixMicros(lease_until));
   ASSIGN_OR_RETURN(std::vector<Message> messages, ReadMessages(*claim));
   claim->Reset();
+  // Their enrollments and contacts, in one query for the batch.
+  nlohmann::json ids = nlohmann::json::array();
+  for (const Message& m : messages) ids.push_back(m.enrollment_id.value());
+  absl::flat_hash_map<int64_t, std::pair<Enrollment, Contact>> rows;
+  if (!messages.empty()) {
+    ASSIGN_OR_RETURN(Statement * select, shared_.Query("enrollments-with-contacts"));
+    select->Bind(1, ids.dump());
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select->Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(Enrollment enrollment, ReadEnrollment(*select, 0));
+      Contact contact = ReadContact(*select, 14);
+      const int64_t id = enrollment.id.value();
+      rows.emplace(id, std::pair(std::move(enrollment), std::move(contact)));
+    }
+  }
   std::vector<ClaimedMessage> out;
   out.reserve(messages.size());
   for (Message& m : messages) {
-    ASSIGN_OR_RETURN(Statement * select, shared_.Query("enrollment-with-contact"));
-    select->Bind(1, m.enrollment_id.value());
-    ASSIGN_OR_RETURN(bool found, select->Step());
-    if (!found) {
+    const auto it = rows.find(m.enrollment_id.value());
+    if (it == rows.end()) {
       return absl::DataLossError(StrCat("message ", m.id.value(), " names enrollment ",
                                         m.enrollment_id.value(), ", which does not exist"));
     }
-    ASSIGN_OR_RETURN(Enrollment enrollment, ReadEnrollment(*select, 0));
-    Contact contact = ReadContact(*select, 14);
-    select->Reset();
-    out.push_back(ClaimedMessage{std::move(m), std::move(enrollment), std::move(contact)});
+    // Two messages of one enrollment in a batch (rare) each get a copy.
+    out.push_back(ClaimedMessage{std::move(m), it->second.first, it->second.second});
   }
   TRY(tx.Commit());
   // RETURNING gives rows in no particular order: keep the earliest first.

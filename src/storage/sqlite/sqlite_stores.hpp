@@ -59,6 +59,8 @@ class SqliteSuppressionStore final : public SuppressionStore {
   Result<std::optional<SuppressionEntry>> Match(WorkspaceId workspace,
                                                 const ContactData& contact) override;
   Result<SuppressionSet> Snapshot(WorkspaceId workspace) override;
+  Result<SuppressionSet> SnapshotFor(WorkspaceId workspace,
+                                     std::span<const ContactData* const> contacts) override;
 
  private:
   Shared& shared_;

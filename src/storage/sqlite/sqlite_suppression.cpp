@@ -1,5 +1,6 @@
 // SQLite suppression store.
 #include "core/common/strings.hpp"
+#include "nlohmann/json.hpp"
 #include "storage/sqlite/sqlite_stores.hpp"
 
 namespace cadent::storage::sqlite {
@@ -107,6 +108,28 @@ Result<SuppressionSet> SqliteSuppressionStore::Snapshot(WorkspaceId workspace) {
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-snapshot"));
   select->Bind(1, workspace.value());
   SuppressionSet set;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) break;
+    set.Add(ReadSuppression(*select));
+  }
+  return set;
+}
+
+Result<SuppressionSet> SqliteSuppressionStore::SnapshotFor(
+    WorkspaceId workspace, std::span<const ContactData* const> contacts) {
+  nlohmann::json values = nlohmann::json::array();
+  for (const ContactData* c : contacts) {
+    if (c->email_normalized.empty()) continue;  // as Match: no address, nothing to suppress
+    values.push_back(c->email_normalized);
+    if (!c->email_domain.empty()) values.push_back(c->email_domain);
+    if (!c->registrable_domain.empty()) values.push_back(c->registrable_domain);
+  }
+  SuppressionSet set;
+  if (values.empty()) return set;
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("suppression-for-values"));
+  select->Bind(1, workspace.value()).Bind(2, values.dump());
   while (true) {
     ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;

@@ -352,6 +352,42 @@ TEST_P(StoreContractTest, SuppressionSnapshotAgreesWithMatch) {
   EXPECT_EQ(snapshot->Match(Person("b@x.com")), nullptr);
 }
 
+TEST_P(StoreContractTest, SuppressionSnapshotForABatchAgreesWithMatch) {
+  auto& s = db_->suppression();
+  const std::vector<SuppressionEntry> entries = {
+      Entry(kDefaultWorkspace, SuppressionKind::kEmail, "a@x.com"),
+      Entry(kDefaultWorkspace, SuppressionKind::kDomain, "blocked.com"),
+      Entry(std::nullopt, SuppressionKind::kDomain, "acme.co.uk"),
+      Entry(std::nullopt, SuppressionKind::kEmail, "g@y.com"),
+      Entry(other_, SuppressionKind::kEmail, "b@x.com"),
+  };
+  EXPECT_EQ(*s.AddMany(entries), 5);
+  std::vector<ContactData> contacts;
+  for (const char* email :
+       {"a@x.com", "z@blocked.com", "g@y.com", "b@x.com", "c@x.com", "jo@sales.acme.co.uk"}) {
+    contacts.push_back(Person(email));
+  }
+  contacts.back().registrable_domain = "acme.co.uk";
+  contacts.push_back(ContactData{});  // no address: nothing to match
+  std::vector<const ContactData*> batch;
+  for (const ContactData& c : contacts) batch.push_back(&c);
+  auto set = s.SnapshotFor(kDefaultWorkspace, batch);
+  ASSERT_TRUE(set.ok()) << set.status();
+  int suppressed = 0;
+  for (const ContactData& c : contacts) {
+    const bool by_store = s.Match(kDefaultWorkspace, c)->has_value();
+    const bool by_batch = set->Match(c) != nullptr;
+    EXPECT_EQ(by_store, by_batch) << c.email;
+    suppressed += by_batch ? 1 : 0;
+  }
+  EXPECT_EQ(suppressed, 4);  // a@x.com, blocked.com, g@y.com (global), acme.co.uk (global)
+  // Only what the batch names was read.
+  EXPECT_EQ(set->size(), 4u);
+  auto none = s.SnapshotFor(kDefaultWorkspace, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 // ---- imports ----
 
 TEST_P(StoreContractTest, ImportCommitStoresCountsAndAdvances) {

@@ -31,7 +31,7 @@ RETURNING id, workspace_id, campaign_id, enrollment_id, contact_id, version, ste
   lease_owner, lease_expires_us, fence, planned_at_us, sent_at_us, provider_id, error, reasons,
   created_at_us, updated_at_us
 
--- name: enrollment-with-contact
+-- name: enrollments-with-contacts
 SELECT e.id, e.workspace_id, e.campaign_id, e.contact_id, e.version, e.status, e.step,
   e.sender_id, e.wake_at_us, e.step_started_at_us, e.last_sent_at_us, e.stop_reason,
   e.enrolled_at_us, e.updated_at_us,
@@ -39,7 +39,8 @@ SELECT e.id, e.workspace_id, e.campaign_id, e.contact_id, e.version, e.status, e
   c.first_name, c.last_name, c.company, c.title, c.phone, c.linkedin_url,
   c.linkedin_provider_id, c.country, c.time_zone, c.custom_fields, c.status, c.created_at_us,
   c.updated_at_us
-FROM enrollments e JOIN contacts c ON c.id = e.contact_id WHERE e.id = ?1
+FROM enrollments e JOIN contacts c ON c.id = e.contact_id
+WHERE e.id IN (SELECT value FROM json_each(?1))
 
 -- name: message-change
 UPDATE messages SET status = ?2,

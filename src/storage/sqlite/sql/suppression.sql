@@ -24,3 +24,8 @@ ORDER BY kind = 'domain', id LIMIT 1
 -- name: suppression-snapshot
 SELECT id, workspace_id, kind, value, reason, created_at_us FROM suppressions
 WHERE workspace_id = ?1 OR workspace_id IS NULL
+
+-- name: suppression-for-values
+SELECT id, workspace_id, kind, value, reason, created_at_us FROM suppressions
+WHERE value IN (SELECT value FROM json_each(?2))
+  AND (workspace_id = ?1 OR workspace_id IS NULL)
