@@ -39,6 +39,25 @@ class EngineTest : public engine_testing::EngineFixture {
     return Create(ThreeStepEmail(name, {"alice"}));
   }
 
+  // The email templates `names`, the postal address and the sender alice (no spacing).
+  void EmailSetup(std::initializer_list<std::string> names) {
+    for (const std::string& name : names) AddEmailTemplate(name);
+    SetPostalAddress();
+    alice_ = AddSender("alice", "email", kNoSpacing);
+  }
+  // A condition step "opened": yes when the last message was opened within `hours`.
+  static sequence::Step OpenedWithin(int hours, const std::string& on_yes,
+                                     const std::string& on_no) {
+    sequence::Step opened;
+    opened.id = "opened";
+    opened.kind = sequence::StepKind::kCondition;
+    opened.condition = sequence::ConditionKind::kOpened;
+    opened.within = std::chrono::hours(hours);
+    opened.on_yes = on_yes;
+    opened.on_no = on_no;
+    return opened;
+  }
+
   // An intro template of this subject and html, the standard bump and breakup, the address.
   void IntroWithFollowUps(const std::string& subject, const std::string& html) {
     templating::TemplateSource source;
@@ -711,23 +730,13 @@ TEST_F(EngineTest, WithoutTheCompanyRuleAReplyStopsOnlyTheReplier) {
 // Conditions
 
 TEST_F(EngineTest, ConditionTakesTheYesBranchOnAnOpenAndTheNoBranchAtTheDeadline) {
-  AddEmailTemplate("intro");
-  AddEmailTemplate("thanks");
-  AddEmailTemplate("nudge");
-  SetPostalAddress();
-  AddSender("alice", "email", kNoSpacing);
+  EmailSetup({"intro", "thanks", "nudge"});
   const Contact a = AddContact("a", "example.com", "US", "America/New_York");
   const Contact b = AddContact("b", "example.com", "US", "America/New_York");
   CampaignDefinition def;
   def.name = "branching";
   def.settings.senders = {"alice"};
-  sequence::Step opened;
-  opened.id = "opened";
-  opened.kind = sequence::StepKind::kCondition;
-  opened.condition = sequence::ConditionKind::kOpened;
-  opened.within = std::chrono::hours(72);
-  opened.on_yes = "thanks";
-  opened.on_no = "nudge";
+  const sequence::Step opened = OpenedWithin(72, "thanks", "nudge");
   sequence::Step thanks = SendStep("thanks", "thanks");
   thanks.next = "fin";
   sequence::Step fin;
@@ -769,20 +778,12 @@ TEST_F(EngineTest, ConditionTakesTheYesBranchOnAnOpenAndTheNoBranchAtTheDeadline
 }
 
 TEST_F(EngineTest, AnOpenInAnotherCampaignDoesNotSatisfyTheCondition) {
-  AddEmailTemplate("intro");
-  AddEmailTemplate("thanks");
-  SetPostalAddress();
-  AddSender("alice", "email", kNoSpacing);
+  EmailSetup({"intro", "thanks"});
   const Contact a = AddContact("a", "example.com", "US", "America/New_York");
   CampaignDefinition def;
   def.name = "conditional";
   def.settings.senders = {"alice"};
-  sequence::Step opened;
-  opened.id = "opened";
-  opened.kind = sequence::StepKind::kCondition;
-  opened.condition = sequence::ConditionKind::kOpened;
-  opened.within = std::chrono::hours(48);
-  opened.on_yes = "thanks";
+  const sequence::Step opened = OpenedWithin(48, "thanks", "");
   def.sequence.steps = {SendStep("intro", "intro"), opened, SendStep("thanks", "thanks")};
   const CampaignId id = Create(def);
   CampaignDefinition other_def;
@@ -839,10 +840,7 @@ TEST_F(EngineTest, ScheduledCampaignStartsByItselfAtItsStartTime) {
 }
 
 TEST_F(EngineTest, WaitStepHoldsTheEnrollmentUntilItsDelayIsOver) {
-  AddEmailTemplate("intro");
-  AddEmailTemplate("bump");
-  SetPostalAddress();
-  AddSender("alice", "email", kNoSpacing);
+  EmailSetup({"intro", "bump"});
   const Contact a = AddContact("a", "example.com", "US", "America/New_York");
   CampaignDefinition def;
   def.name = "waiting";
@@ -872,9 +870,7 @@ TEST_F(EngineTest, WaitStepHoldsTheEnrollmentUntilItsDelayIsOver) {
 
 TEST_F(EngineTest, VariantsSplitTheAudienceAndAreCountedApart) {
   AddThreeStepTemplates();
-  AddEmailTemplate("intro_b");
-  SetPostalAddress();
-  AddSender("alice", "email", kNoSpacing);
+  EmailSetup({"intro_b"});
   for (int i = 0; i < 40; ++i) {
     contacts_.push_back(AddContact(StrCat("v", i), "example.com", "US", "America/New_York"));
   }
@@ -969,9 +965,7 @@ TEST_F(EngineTest, SenderFieldsWithoutFallbackAreCheckedOnEverySenderOfThePool) 
 
 TEST_F(EngineTest, LiveEditMovesEnrollmentsOnlyWhenAskedTo) {
   AddThreeStepTemplates();
-  AddEmailTemplate("final");
-  SetPostalAddress();
-  AddSender("alice", "email", kNoSpacing);
+  EmailSetup({"final"});
   for (int i = 0; i < 2; ++i) {
     contacts_.push_back(AddContact(StrCat("m", i), "example.com", "US", "America/New_York"));
   }
@@ -1357,9 +1351,7 @@ TEST_F(CrashTest, RestartReconcilesThroughTheOutboxAndSendsEachMessageOnce) {
 
 TEST_F(CrashTest, ACrashAfterTheLastSendStillCompletesTheCampaignAtRestart) {
   // One step only: the intro is the last message of its enrollment.
-  AddEmailTemplate("intro");
-  SetPostalAddress();
-  alice_ = AddSender("alice", "email", kNoSpacing);
+  EmailSetup({"intro"});
   contacts_.push_back(AddContact("solo", "example.com", "US", "America/New_York"));
   CampaignDefinition def;
   def.name = "one-shot";
