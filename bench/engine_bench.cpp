@@ -1,5 +1,6 @@
 // The engine's figures (issue 5), measured through the C++ API on a SQLite file (WAL,
-// synchronous=FULL, as `cadent` runs it) with the outbox channel:
+// synchronous=FULL but for the commits the engine marks crash-safe, as `cadent` runs it)
+// with the outbox channel:
 //
 //   launch    CampaignService::Launch of a 3-step email campaign over N contacts: enroll
 //             them and plan each first message (default calendar: recipient zones, country
@@ -23,7 +24,7 @@
 // (one command line).
 // `make bench` (bench/run.sh) runs it smaller: --launch 200000 --dispatch 20000 ...
 // Other options: --dir DIR (where the databases go; default $TMPDIR or /tmp), --batch N
-// (the engine's claim batch, default 256), --only launch|dispatch|lateness.
+// (the engine's claim batch, default 512), --only launch|dispatch|lateness.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -79,7 +80,7 @@ struct Options {
   int64_t lateness = 5'000;
   double lateness_seconds = 10;
   int lateness_reps = 3;
-  int batch = 256;
+  int batch = EngineOptions{}.batch_size;
   fs::path dir;
   std::string only;
 };
@@ -490,7 +491,8 @@ void BenchLateness(const Options& o) {
       unit.messages = {claim, replan};
       units.push_back(std::move(unit));
     }
-    const ApplyResult applied = Check(db->engine().Apply(units, clock.Now()), "re-plan");
+    const ApplyResult applied =
+        Check(db->engine().Apply(units, clock.Now(), EngineStore::Durability::kDurable), "re-plan");
     if (!applied.conflicted.empty()) {
       std::cerr << "engine_bench: re-plan conflicted\n";
       std::exit(1);

@@ -8,7 +8,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libabsl-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 libcurl4-openssl-dev
   libidn2-dev libpsl-dev libphonenumber-dev libutf8proc-dev libicu-dev
   libboost-dev libboost-system-dev
   libsodium-dev libhowardhinnant-date-dev tzdata

@@ -4,6 +4,9 @@
 #include <ostream>
 
 #include "CLI/CLI.hpp"
+#include "channels/router.hpp"
+#include "channels/webhook/webhook_channel.hpp"
+#include "engine/webhooks.hpp"
 
 namespace cadent::cli {
 
@@ -17,6 +20,18 @@ Result<Database*> Context::Db() {
 std::string Context::DefaultOutbox() const {
   const std::filesystem::path parent = std::filesystem::path(db_path_).parent_path();
   return (parent.empty() ? std::filesystem::path("outbox") : parent / "outbox").string();
+}
+
+Result<std::unique_ptr<channels::Channel>> Context::OpenChannels(const std::string& outbox_dir) {
+  ASSIGN_OR_RETURN(Database * db, Db());
+  std::vector<std::unique_ptr<channels::Channel>> channels;
+  ASSIGN_OR_RETURN(channels.emplace_back(), env_.open_channel(outbox_dir));
+  channels::WebhookChannel::Options webhooks;
+  webhooks.secret_of = [db](WorkspaceId workspace) { return WebhookSecret(*db, workspace); };
+  webhooks.clock = &clock();
+  channels.push_back(std::make_unique<channels::WebhookChannel>(std::move(webhooks)));
+  return std::unique_ptr<channels::Channel>(
+      std::make_unique<channels::Router>(std::move(channels)));
 }
 
 void Context::Fail(const Status& status) {

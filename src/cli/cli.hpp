@@ -52,6 +52,10 @@ class Context {
   // Where the outbox of `run` and `serve` goes unless --outbox says: var/outbox beside the
   // database.
   std::string DefaultOutbox() const;
+  // The channels of `run` and `serve`: webhooks POSTed for real (signed with the
+  // workspace's secret, timestamped by clock()), everything else through the environment's
+  // channel (the outbox at `outbox_dir`).
+  Result<std::unique_ptr<channels::Channel>> OpenChannels(const std::string& outbox_dir);
 
   // Prints "cadent: <message>" and records the exit code for the status
   // (2 for bad input, 1 otherwise).

@@ -146,5 +146,20 @@ TEST_F(CliTest, DbStatusReportsSchema) {
   EXPECT_EQ(status.Json()["workspaces"], 1);
 }
 
+TEST_F(CliTest, TheWebhookSecretIsMadeOnceAndNeverShownElsewhere) {
+  Outcome first = Cadent({"workspace", "webhook-secret"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  std::string secret = first.out;
+  ASSERT_FALSE(secret.empty());
+  secret.pop_back();  // the newline
+  EXPECT_EQ(secret.size(), 64u);
+  EXPECT_EQ(secret.find_first_not_of("0123456789abcdef"), std::string::npos) << secret;
+  Outcome again = Cadent({"workspace", "webhook-secret"});
+  EXPECT_EQ(again.out, first.out) << "made once, then kept";
+  Outcome show = Cadent({"workspace", "show"});
+  ASSERT_EQ(show.code, 0) << show.err;
+  EXPECT_EQ(show.out.find(secret), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cadent::cli

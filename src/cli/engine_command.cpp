@@ -24,7 +24,7 @@ struct RunArgs {
   std::string outbox;
   std::string owner;
   std::string public_url = "http://127.0.0.1:8080";
-  int batch = 256;
+  int batch = EngineOptions{}.batch_size;
 };
 
 std::string DefaultOwner() {
@@ -61,7 +61,7 @@ Status Run(Context& context, const RunArgs& args) {
   }
   ASSIGN_OR_RETURN(Database * db, context.Db());
   const std::string outbox = args.outbox.empty() ? context.DefaultOutbox() : args.outbox;
-  ASSIGN_OR_RETURN(std::unique_ptr<channels::Channel> channel, context.env().open_channel(outbox));
+  ASSIGN_OR_RETURN(std::unique_ptr<channels::Channel> channel, context.OpenChannels(outbox));
   EngineOptions options;
   options.owner = args.owner.empty() ? DefaultOwner() : args.owner;
   options.batch_size = args.batch;

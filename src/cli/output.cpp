@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/webhooks.hpp"
+
 namespace cadent::cli {
 namespace {
 
@@ -12,25 +14,7 @@ size_t CodePoints(std::string_view s) {
 
 }  // namespace
 
-nlohmann::json ToJson(const Contact& c) {
-  const ContactData& d = c.data;
-  return {{"id", c.id.value()},
-          {"email", d.email},
-          {"first_name", d.first_name},
-          {"last_name", d.last_name},
-          {"company", d.company},
-          {"title", d.title},
-          {"phone", d.phone},
-          {"linkedin_url", d.linkedin_url},
-          {"linkedin_provider_id", d.linkedin_provider_id},
-          {"country", d.country},
-          {"time_zone", d.time_zone},
-          {"custom_fields", d.custom_fields},
-          {"status", ToString(c.status)},
-          {"registrable_domain", d.registrable_domain},
-          {"created_at", FormatRfc3339(c.created_at)},
-          {"updated_at", FormatRfc3339(c.updated_at)}};
-}
+nlohmann::json ToJson(const Contact& c) { return ContactJson(c); }
 
 nlohmann::json ToJson(const ContactList& list) {
   return {{"id", list.id.value()},

@@ -7,6 +7,7 @@
 #include "cli/output.hpp"
 #include "core/common/strings.hpp"
 #include "engine/campaign_runtime.hpp"
+#include "engine/webhooks.hpp"
 
 namespace cadent::cli {
 namespace {
@@ -169,6 +170,18 @@ void AddWorkspaceCommand(CLI::App& app, Context& context) {
     }();
     if (!s.ok()) context.Fail(s);
   });
+  workspace
+      ->add_subcommand("webhook-secret",
+                       "Print the secret webhook steps are signed with (made on first use)")
+      ->callback([&context] {
+        Status s = [&]() -> Status {
+          ASSIGN_OR_RETURN(Database * db, context.Db());
+          ASSIGN_OR_RETURN(std::string secret, WebhookSecret(*db, context.workspace()));
+          context.out() << secret << "\n";
+          return OkStatus();
+        }();
+        if (!s.ok()) context.Fail(s);
+      });
 }
 
 }  // namespace cadent::cli

@@ -78,7 +78,7 @@ Status Serve(Context& context, const ServeFlags& flags) {
   Status engine_status = OkStatus();
   if (!flags.no_engine) {
     const std::string outbox = flags.outbox.empty() ? context.DefaultOutbox() : flags.outbox;
-    ASSIGN_OR_RETURN(channel, context.env().open_channel(outbox));
+    ASSIGN_OR_RETURN(channel, context.OpenChannels(outbox));
     EngineOptions engine_options;
     engine_options.owner = StrCat("serve@", listen.first, ":", port);
     engine_options.public_url = StrCat("http://", flags.listen);

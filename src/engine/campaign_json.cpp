@@ -123,7 +123,7 @@ constexpr std::array<std::string_view, 10> kSendKeys = {
     "after", "same_thread", "on_failure", "next"};
 constexpr std::array<std::string_view, 3> kWaitKeys = {"id", "wait", "next"};
 constexpr std::array<std::string_view, 5> kIfKeys = {"id", "if", "within", "then", "else"};
-constexpr std::array<std::string_view, 3> kWebhookKeys = {"id", "webhook", "next"};
+constexpr std::array<std::string_view, 4> kWebhookKeys = {"id", "webhook", "on_failure", "next"};
 constexpr std::array<std::string_view, 2> kEndKeys = {"id", "end"};
 constexpr std::array<Keys, 5> kStepKeys = {Keys(kSendKeys), Keys(kWaitKeys), Keys(kIfKeys),
                                            Keys(kWebhookKeys), Keys(kEndKeys)};
@@ -1062,6 +1062,14 @@ void ReadStep(const json& item, size_t index, CampaignKind kind, Step& step, Ste
                            "a URL like \"https://hooks.example.com/x\"", out)) {
         step.url = std::move(*url);
       }
+      // A failed integration does not stop the outreach, unless the user says so.
+      step.on_failure = sequence::FailurePolicy::kContinue;
+      if (const json* failure = Member(item, "on_failure")) {
+        if (std::optional<size_t> policy =
+                ReadName(*failure, Join(at, "on_failure"), kFailureNames, out)) {
+          step.on_failure = static_cast<sequence::FailurePolicy>(*policy);
+        }
+      }
       break;
     case StepKind::kEnd: {
       const json& flag = item.at("end");
@@ -1431,6 +1439,9 @@ OrderedJson StepTree(const Step& step) {
       break;
     case StepKind::kWebhook:
       out["webhook"] = step.url;
+      if (step.on_failure != sequence::FailurePolicy::kContinue) {
+        out["on_failure"] = sequence::ToString(step.on_failure);
+      }
       break;
     case StepKind::kEnd:
       out["end"] = true;

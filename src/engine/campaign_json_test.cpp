@@ -210,8 +210,19 @@ TEST(CampaignJson, ParsesTheFullExample) {
   EXPECT_EQ(steps[4].on_failure, sequence::FailurePolicy::kContinue);
   EXPECT_EQ(steps[5].kind, StepKind::kWebhook);
   EXPECT_EQ(steps[5].url, "https://hooks.example.com/x");
+  EXPECT_EQ(steps[5].on_failure, sequence::FailurePolicy::kContinue) << "a webhook's default";
   EXPECT_EQ(steps[6].kind, StepKind::kEnd);
   EXPECT_EQ(steps[6].id, "step7");
+}
+
+TEST(CampaignJson, AWebhookStepMayStopTheEnrollmentWhenItFails) {
+  const CampaignDefinition d = ParseAndRoundTrip(R"({"name": "n", "steps": [
+    {"send": "email", "template": "intro"},
+    {"webhook": "https://hooks.example.com/x", "on_failure": "stop"}]})");
+  ASSERT_EQ(d.sequence.steps.size(), 2u);
+  EXPECT_EQ(d.sequence.steps[1].on_failure, sequence::FailurePolicy::kStop);
+  const std::string json = SequenceToJson(d.sequence);
+  EXPECT_THAT(json, HasSubstr(R"("on_failure":"stop")"));
 }
 
 TEST(CampaignJson, DefaultsOfAMinimalDefinition) {

@@ -223,6 +223,7 @@ const RuntimeSender* CampaignRuntime::sender(SenderId id) const {
 }
 
 std::vector<SenderId> CampaignRuntime::PoolFor(templating::Channel channel) const {
+  if (channel == templating::Channel::kWebhook) return {};  // webhooks have no sender
   std::string_view kind = "email";
   if (channel == templating::Channel::kLinkedInInvite ||
       channel == templating::Channel::kLinkedInMessage) {

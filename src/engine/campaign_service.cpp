@@ -266,10 +266,6 @@ Result<LaunchReport> CampaignService::Launch(WorkspaceId workspace, CampaignId i
   bool has_email = false;
   for (size_t i = 0; i < seq.steps.size(); ++i) {
     const sequence::Step& step = seq.steps[i];
-    if (step.kind == sequence::StepKind::kWebhook) {
-      problems.push_back(StrCat("steps[", i, "] (", step.id,
-                                "): webhook steps are not supported by this version yet"));
-    }
     if (step.kind != sequence::StepKind::kSend) continue;
     const std::vector<SenderId> pool = runtime.PoolFor(step.channel);
     if (pool.empty()) {
@@ -437,7 +433,8 @@ Result<Campaign> CampaignService::Resume(WorkspaceId workspace, CampaignId id) {
       unit.messages = {claim, replan};
       units.push_back(std::move(unit));
     }
-    if (!units.empty()) TRY(db_.engine().Apply(units, now).status());
+    if (!units.empty())
+      TRY(db_.engine().Apply(units, now, EngineStore::Durability::kDurable).status());
     if (overdue.size() < 5000) break;
   }
   return db_.campaigns().Transition(workspace, id, CampaignStatus::kPaused, CampaignEvent::kResume);
@@ -459,7 +456,8 @@ Result<Campaign> CampaignService::Stop(WorkspaceId workspace, CampaignId id) {
       AddStop(unit, e, "campaign stopped", pending);
       units.push_back(std::move(unit));
     }
-    ASSIGN_OR_RETURN(ApplyResult applied, db_.engine().Apply(units, now));
+    ASSIGN_OR_RETURN(ApplyResult applied,
+                     db_.engine().Apply(units, now, EngineStore::Durability::kDurable));
     if (applied.conflicted.size() == units.size()) break;  // all moved on; try again later
   }
   return stopped;

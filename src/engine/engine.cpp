@@ -5,6 +5,7 @@
 #include "core/common/strings.hpp"
 #include "core/pacing/rotation.hpp"
 #include "engine/planner.hpp"
+#include "engine/webhooks.hpp"
 
 namespace cadent {
 namespace {
@@ -28,6 +29,26 @@ std::string_view WeekdayName(Instant at, const date::time_zone& zone) {
   return kNames[date::weekday(date::floor<date::days>(local)).c_encoding()];
 }
 
+// A message to the contact, as opposed to a webhook to the user's own systems: only these
+// count as the enrollment's last send (conditions count from it) and pick its sender.
+bool IsOutreach(templating::Channel channel) { return channel != templating::Channel::kWebhook; }
+
+// The fields every outgoing message has, from its row.
+channels::OutgoingMessage BaseMessage(const Message& m, Instant now) {
+  channels::OutgoingMessage out;
+  out.id = m.id;
+  out.workspace = m.workspace_id;
+  out.campaign = m.campaign_id;
+  out.enrollment = m.enrollment_id;
+  out.contact = m.contact_id;
+  out.step = m.step;
+  out.variant = m.variant;
+  out.channel = m.channel;
+  out.attempt = m.attempts + 1;
+  out.attempt_at = now;
+  return out;
+}
+
 std::string AddressFor(templating::Channel channel, const ContactData& contact) {
   switch (channel) {
     case templating::Channel::kEmail:
@@ -38,6 +59,8 @@ std::string AddressFor(templating::Channel channel, const ContactData& contact) 
                                                   : contact.linkedin_provider_id;
     case templating::Channel::kSms:
       return contact.phone;
+    case templating::Channel::kWebhook:
+      break;  // the step's URL
   }
   return "";
 }
@@ -237,8 +260,9 @@ Status Engine::Start() {
   return CompleteFinished().status();
 }
 
-Result<ApplyResult> Engine::ApplyLogged(std::span<const ChangeUnit> units, Instant now) {
-  ASSIGN_OR_RETURN(ApplyResult result, db_.engine().Apply(units, now));
+Result<ApplyResult> Engine::ApplyLogged(std::span<const ChangeUnit> units, Instant now,
+                                        EngineStore::Durability durability) {
+  ASSIGN_OR_RETURN(ApplyResult result, db_.engine().Apply(units, now, durability));
   for (const auto& [index, why] : result.rejected) {
     // The state machine refused it: logged, never written.
     if (options_.on_rejected) options_.on_rejected(StrCat("rejected: ", why));
@@ -296,15 +320,8 @@ Status Engine::RecoverMessages(const std::vector<Message>& expired, Instant now,
       unit.messages.push_back(lapse);
       if (m.status == MessageStatus::kSending) {
         // Did it go out? Ask before anything else happens to it.
-        channels::OutgoingMessage probe;
-        probe.id = m.id;
-        probe.workspace = m.workspace_id;
-        probe.campaign = m.campaign_id;
-        probe.enrollment = m.enrollment_id;
-        probe.contact = m.contact_id;
-        probe.step = m.step;
-        probe.channel = m.channel;
-        probe.attempt = m.attempts;
+        channels::OutgoingMessage probe = BaseMessage(m, now);
+        probe.attempt = m.attempts;  // the attempt in doubt, already counted
         probe.sender = m.sender;
         Result<channels::ReconcileResult> known = channel_.Reconcile(probe);
         const channels::Reconciled state =
@@ -327,7 +344,7 @@ Status Engine::RecoverMessages(const std::vector<Message>& expired, Instant now,
               (enrollment->status == EnrollmentStatus::kActive) && enrollment->step == m.step) {
             Result<EnrollmentChange*> advanced =
                 AddAdvance(unit, **runtime, *enrollment, m.step, *contact, m.updated_at, now);
-            if (advanced.ok()) {
+            if (advanced.ok() && IsOutreach(m.channel)) {
               (*advanced)->last_sent_at = m.updated_at;
               (*advanced)->sender = m.sender;
             }
@@ -451,6 +468,17 @@ Status Engine::WakeEnrollments(Instant now, PassStats& stats) {
     if (waking.empty()) return OkStatus();
     std::vector<ChangeUnit> units;
     for (const Enrollment& en : waking) {
+      if (en.status == EnrollmentStatus::kHeld) {
+        // Held for missing data: active again, and its message (due now too) renders again.
+        EnrollmentChange release;
+        release.id = en.id;
+        release.from = EnrollmentStatus::kHeld;
+        release.from_step = en.step;
+        release.event = EnrollmentEvent::kRelease;
+        release.wake_at = std::optional<Instant>();
+        units.emplace_back().enrollments.push_back(std::move(release));
+        continue;
+      }
       ASSIGN_OR_RETURN(std::shared_ptr<const CampaignRuntime> runtime,
                        Runtime(en.workspace_id, en.campaign_id));
       ASSIGN_OR_RETURN(Contact contact, db_.contacts().Get(en.workspace_id, en.contact_id));
@@ -586,6 +614,19 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
       ++stats.skipped;
       continue;
     }
+    if (c.enrollment.status == EnrollmentStatus::kHeld && c.enrollment.step == m.step) {
+      // Held for missing data (the message came due before the enrollment woke): it waits
+      // for the enrollment's next look.
+      ChangeUnit unit;
+      MessageChange later = Change(m.id, MessageStatus::kClaimed, MessageEvent::kRelease, m.fence);
+      later.due_at = std::max(c.enrollment.wake_at.value_or(now), now + std::chrono::minutes(1));
+      later.slot_at = std::optional<Instant>();
+      unit.messages.push_back(std::move(later));
+      ReleaseSlot(m.id);
+      first.push_back(std::move(unit));
+      ++stats.deferred;
+      continue;
+    }
     if (c.enrollment.status != EnrollmentStatus::kActive || c.enrollment.step != m.step) {
       finish_without_send(c, MessageEvent::kCancel,
                           StrCat("enrollment is ", sequence::ToString(c.enrollment.status),
@@ -604,6 +645,31 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
         continue;
       }
       runtime = *loaded;
+    }
+    if (m.channel == templating::Channel::kWebhook) {
+      // A webhook step: no sender, pacing or template; the body is the contact and campaign.
+      const sequence::Sequence* seq = runtime->sequence(m.version);
+      const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(m.step);
+      if (step == nullptr || step->kind != sequence::StepKind::kWebhook) {
+        finish_without_send(
+            c, MessageEvent::kPermanentFailure,
+            StrCat("step ", m.step, " of version ", m.version, " is not a webhook step"),
+            runtime.get(), false);
+        ++stats.failed;
+        continue;
+      }
+      channels::OutgoingMessage out = BaseMessage(m, now);
+      out.to_address = step->url;
+      out.text = WebhookPayload(m, out.attempt, runtime->campaign(), c.enrollment, c.contact, now);
+      out.planned_at = m.due_at;
+      ChangeUnit unit;
+      MessageChange attempt =
+          Change(m.id, MessageStatus::kClaimed, MessageEvent::kAttempt, m.fence);
+      attempt.count_attempt = true;
+      unit.messages.push_back(std::move(attempt));
+      first.push_back(std::move(unit));
+      sending.push_back(Prepared{&c, runtime, std::move(out), {}, first.size() - 1});
+      continue;
     }
     const std::string to = AddressFor(m.channel, c.contact.data);
     if (to.empty()) {
@@ -689,7 +755,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     // Render.
     const templating::CompiledTemplate* compiled =
         runtime->Template(m.template_id, m.template_version);
-    channels::OutgoingMessage out;
+    channels::OutgoingMessage out = BaseMessage(m, now);
     if (compiled != nullptr) {
       const std::string unsubscribe = UnsubscribeUrl(options_.public_url, m.id);
       templating::RenderContext context;
@@ -722,6 +788,15 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
           later.slot_at = std::optional<Instant>();
           later.error = StrCat("held: missing ", missing);
           unit.messages.push_back(std::move(later));
+          // The enrollment shows as held until then; it wakes with its message, which
+          // renders again (the contact may have been fixed meanwhile).
+          EnrollmentChange hold;
+          hold.id = c.enrollment.id;
+          hold.from = EnrollmentStatus::kActive;
+          hold.from_step = c.enrollment.step;
+          hold.event = EnrollmentEvent::kHold;
+          hold.wake_at = std::optional<Instant>(now + kHoldDelay);
+          unit.enrollments.push_back(std::move(hold));
           ReleaseSlot(m.id);
           first.push_back(std::move(unit));
           ++stats.deferred;
@@ -771,15 +846,6 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
         continue;
       }
     }
-    out.id = m.id;
-    out.workspace = m.workspace_id;
-    out.campaign = m.campaign_id;
-    out.enrollment = m.enrollment_id;
-    out.contact = m.contact_id;
-    out.step = m.step;
-    out.variant = m.variant;
-    out.channel = m.channel;
-    out.attempt = m.attempts + 1;
     out.sender = sender->account.id;
     out.sender_name = sender->account.name;
     out.from_address = sender->account.address;
@@ -788,7 +854,6 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     out.to_name = StrCat(c.contact.data.first_name, c.contact.data.last_name.empty() ? "" : " ",
                          c.contact.data.last_name);
     out.planned_at = reservation.at;
-    out.attempt_at = now;
 
     ChangeUnit unit;
     MessageChange attempt = Change(m.id, MessageStatus::kClaimed, MessageEvent::kAttempt, m.fence);
@@ -901,7 +966,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
           AddAdvance(unit, runtime, c.enrollment, m.step, c.contact, now, now);
       if (!advanced.ok()) {
         fail_enrollment = true;
-      } else if (decision.action == RetryAction::kDone) {
+      } else if (decision.action == RetryAction::kDone && IsOutreach(m.channel)) {
         (*advanced)->last_sent_at = now;
         (*advanced)->sender = o.prepared->out.sender;
       }
@@ -918,7 +983,10 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     second.push_back(std::move(unit));
   }
   if (!second.empty()) {
-    ASSIGN_OR_RETURN(ApplyResult done, ApplyLogged(second, now));
+    // Crash-safe is enough: a power loss that undoes outcomes leaves their messages sending,
+    // and recovery asks the channel (whose Flush made the sends durable) what became of them.
+    ASSIGN_OR_RETURN(ApplyResult done,
+                     ApplyLogged(second, now, EngineStore::Durability::kCrashSafe));
     stats.conflicts += static_cast<int64_t>(done.conflicted.size());
   }
   return static_cast<int>(claimed.size());

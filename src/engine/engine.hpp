@@ -36,7 +36,7 @@ namespace cadent {
 
 struct EngineOptions {
   std::string owner = "engine";  // lease owner; unique per process (the CLI adds the pid)
-  int batch_size = 256;          // messages claimed per transaction
+  int batch_size = 512;          // messages claimed per transaction
   Duration lease = std::chrono::minutes(5);
   // Base of the links minted per message ({{unsubscribe_url}} = <public_url>/u/<message id>).
   std::string public_url = "http://127.0.0.1:8080";
@@ -114,7 +114,9 @@ class Engine {
   void RegisterSenders(const CampaignRuntime& runtime);
   void ReleaseSlot(MessageId id);
   // Apply, logging the units the state machine rejected through options_.on_rejected.
-  Result<ApplyResult> ApplyLogged(std::span<const ChangeUnit> units, Instant now);
+  Result<ApplyResult> ApplyLogged(
+      std::span<const ChangeUnit> units, Instant now,
+      EngineStore::Durability durability = EngineStore::Durability::kDurable);
 
   Database& db_;
   const Clock& clock_;

@@ -69,6 +69,22 @@ class EngineTest : public engine_testing::EngineFixture {
     SetPostalAddress();
   }
 
+  // An intro that names {{company}} without a fallback, sender alice, and two contacts: one
+  // with a company and one without.
+  std::pair<Contact, Contact> CompanyIntroFor2() {
+    IntroWithFollowUps("About {{company}}",
+                       "<p>{{company}}</p><a href=\"{{unsubscribe_url}}\">u</a>");
+    AddSender("alice", "email", kNoSpacing);
+    const Contact with = AddContact("a", "example.com", "US", "America/New_York");
+    ContactData data;
+    data.email = data.email_normalized = "nocompany@example.org";
+    data.email_domain = data.registrable_domain = "example.org";
+    data.time_zone = "America/New_York";
+    Result<Contact> without = db().contacts().Create(ws_, data);
+    EXPECT_TRUE(without.ok()) << without.status();
+    return {with, without.ok() ? *without : Contact{}};
+  }
+
   int64_t Count(const std::vector<StepStats>& stats, std::string_view step, MessageStatus status) {
     int64_t n = 0;
     for (const StepStats& s : stats) {
@@ -449,7 +465,8 @@ TEST_F(EngineTest, StorageRefusesInvalidStatusChanges) {
   claim.event = sequence::MessageEvent::kClaim;
   invalid.messages.push_back(claim);
   // The unit is rejected (reported with the reason, for the caller to log) and not written.
-  Result<ApplyResult> refused = db().engine().Apply({&invalid, 1}, clock_.Now());
+  Result<ApplyResult> refused =
+      db().engine().Apply({&invalid, 1}, clock_.Now(), EngineStore::Durability::kDurable);
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->conflicted, std::vector<size_t>{0});
   ASSERT_EQ(refused->rejected.size(), 1u);
@@ -473,7 +490,8 @@ TEST_F(EngineTest, StorageRefusesInvalidStatusChanges) {
   stop.event = sequence::EnrollmentEvent::kStop;
   stop.stop_reason = "should not be written";
   stale.enrollments.push_back(stop);
-  Result<ApplyResult> conflicted = db().engine().Apply({&stale, 1}, clock_.Now());
+  Result<ApplyResult> conflicted =
+      db().engine().Apply({&stale, 1}, clock_.Now(), EngineStore::Durability::kDurable);
   ASSERT_TRUE(conflicted.ok()) << conflicted.status();
   EXPECT_EQ(conflicted->conflicted, std::vector<size_t>{0});
   EXPECT_THAT(conflicted->rejected, IsEmpty());
@@ -908,16 +926,7 @@ TEST_F(EngineTest, VariantsSplitTheAudienceAndAreCountedApart) {
 }
 
 TEST_F(EngineTest, MissingDataSkipsTheContactAtLaunch) {
-  IntroWithFollowUps("About {{company}}",
-                     "<p>{{company}}</p><a href=\"{{unsubscribe_url}}\">u</a>");
-  AddSender("alice", "email", kNoSpacing);
-  const Contact with = AddContact("a", "example.com", "US", "America/New_York");
-  ContactData data;
-  data.email = data.email_normalized = "nocompany@example.org";
-  data.email_domain = data.registrable_domain = "example.org";
-  data.time_zone = "America/New_York";
-  Result<Contact> without = db().contacts().Create(ws_, data);
-  ASSERT_TRUE(without.ok());
+  const auto [with, without] = CompanyIntroFor2();
   const CampaignId id = Create(ThreeStepEmail("missing", {"alice"}));
   const LaunchReport report = Launch(id);
   EXPECT_EQ(report.audience, 2);
@@ -926,10 +935,59 @@ TEST_F(EngineTest, MissingDataSkipsTheContactAtLaunch) {
       report.missing_by_variable.count("company") ? report.missing_by_variable.at("company") : 0,
       1);
   EXPECT_EQ(report.enrolled, 1);
-  Result<std::optional<Enrollment>> none = db().engine().FindEnrollment(ws_, id, without->id);
+  Result<std::optional<Enrollment>> none = db().engine().FindEnrollment(ws_, id, without.id);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
   EXPECT_EQ(EnrollmentOf(id, with).status, EnrollmentStatus::kActive);
+}
+
+TEST_F(EngineTest, MissingDataUnderHoldHoldsTheEnrollmentUntilTheContactIsFixed) {
+  const std::string path = (dir_ / "cadent.db").string();
+  OpenDatabase(path);
+  const auto [fine, blank] = CompanyIntroFor2();
+  CampaignDefinition def = ThreeStepEmail("held", {"alice"});
+  def.settings.missing_data = sequence::CampaignSettings::MissingData::kHold;
+  const CampaignId id = Create(def);
+  const LaunchReport report = Launch(id);
+  EXPECT_EQ(report.enrolled, 2) << "hold enrolls the contact";
+  OpenOutbox();
+  StartEngine();
+
+  // The intro's day: the blank contact's enrollment is held, its message a day later.
+  RunUntil(At("2026-12-01T20:00:00Z"));
+  const Enrollment held = EnrollmentOf(id, blank);
+  EXPECT_EQ(held.status, EnrollmentStatus::kHeld);
+  EXPECT_EQ(held.step, "intro");
+  ASSERT_TRUE(held.wake_at.has_value());
+  const std::vector<Message> waiting = MessagesOf(id, blank);
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].status, MessageStatus::kPlanned);
+  EXPECT_EQ(waiting[0].due_at, *held.wake_at);
+  EXPECT_EQ(waiting[0].error, "held: missing company");
+  EXPECT_EQ(StepsSentTo(fine), std::vector<std::string>{"intro"});
+  EXPECT_TRUE(StepsSentTo(blank).empty());
+
+  // Still blank the next day: looked at again, held again.
+  RunUntil(*held.wake_at + std::chrono::hours(1));
+  const Enrollment again = EnrollmentOf(id, blank);
+  EXPECT_EQ(again.status, EnrollmentStatus::kHeld);
+  ASSERT_TRUE(again.wake_at.has_value());
+  EXPECT_GT(*again.wake_at, *held.wake_at);
+  EXPECT_TRUE(StepsSentTo(blank).empty());
+
+  // Fixed (as an import with --on-duplicate fill-empty would): the next look sends it,
+  // and the sequence goes on from there.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  sqlite3_busy_timeout(raw, 5000);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE contacts SET company = 'Acme' WHERE company = ''", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  RunUntil(At("2027-01-31T00:00:00Z"));
+  EXPECT_EQ(StepsSentTo(blank), (std::vector<std::string>{"intro", "bump", "breakup"}));
+  EXPECT_EQ(EnrollmentOf(id, blank).status, EnrollmentStatus::kCompleted);
+  EXPECT_EQ(Get(id).status, CampaignStatus::kCompleted);
 }
 
 TEST_F(EngineTest, SenderFieldsWithoutFallbackAreCheckedOnEverySenderOfThePool) {
@@ -1209,6 +1267,153 @@ TEST_F(EngineTest, RetriesTransientErrorsAndAppliesFailurePolicies) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Webhook steps
+
+sequence::Step WebhookStep(const std::string& id, sequence::FailurePolicy on_failure) {
+  sequence::Step hook;
+  hook.id = id;
+  hook.kind = sequence::StepKind::kWebhook;
+  hook.url = StrCat("https://hooks.example.com/", id);
+  hook.on_failure = on_failure;
+  return hook;
+}
+
+channels::SendResult Answer(sequence::SendCode code, std::string detail) {
+  channels::SendResult r;
+  r.code = code;
+  r.detail = std::move(detail);
+  return r;
+}
+
+// Answers every webhook message by `answer` (and never passes one to the outbox).
+ScriptedChannel::Script Webhooks(
+    std::function<channels::SendResult(const channels::OutgoingMessage&)> answer) {
+  return [answer = std::move(answer)](
+             const channels::OutgoingMessage& m) -> std::optional<channels::SendResult> {
+    if (m.channel != templating::Channel::kWebhook) return std::nullopt;
+    return answer(m);
+  };
+}
+
+TEST_F(EngineTest, AWebhookStepPostsTheContactAndCampaignThenTheSequenceMovesOn) {
+  EmailSetup({"intro", "bump"});
+  for (int i = 0; i < 3; ++i) {
+    contacts_.push_back(AddContact(StrCat("h", i), "example.com", "US", "America/New_York"));
+  }
+  CampaignDefinition def;
+  def.name = "hooked";
+  def.settings.senders = {"alice"};
+  sequence::Step pause;
+  pause.id = "pause";
+  pause.kind = sequence::StepKind::kWait;
+  pause.delay = *calendar::DelayRule::Parse("1 day");
+  def.sequence.steps = {SendStep("intro", "intro"), pause,
+                        WebhookStep("crm", sequence::FailurePolicy::kContinue),
+                        SendStep("bump", "bump", "2 days")};
+  const CampaignId id = Create(def);
+  Launch(id);
+  OpenOutbox();
+  const ContactId retried = contacts_[1].id, rejected = contacts_[2].id;
+  ScriptedChannel channel(*outbox_, Webhooks([&](const channels::OutgoingMessage& m) {
+    if (m.contact == retried && m.attempt == 1) {
+      return Answer(sequence::SendCode::kTransient, "HTTP 503");
+    }
+    if (m.contact == rejected) return Answer(sequence::SendCode::kRejected, "HTTP 410: gone");
+    return Answer(sequence::SendCode::kAccepted, "");
+  }));
+  StartEngine("hooks", 256, &channel);
+
+  // After the webhook, before the bump: the webhook is not the enrollment's last send.
+  RunUntil(At("2026-12-03T00:00:00Z"));
+  const std::vector<Message> first = MessagesOf(id, contacts_[0]);
+  ASSERT_EQ(first.size(), 3u);
+  const Enrollment midway = EnrollmentOf(id, contacts_[0]);
+  EXPECT_EQ(midway.step, "bump");
+  EXPECT_EQ(midway.last_sent_at, first[0].sent_at) << "conditions count from the intro";
+  EXPECT_EQ(midway.sender, alice_.id);
+
+  RunUntil(At("2027-01-31T00:00:00Z"));
+
+  int hooks = 0;
+  for (const channels::OutgoingMessage& m : channel.attempts_) {
+    if (m.channel != templating::Channel::kWebhook) continue;
+    ++hooks;
+    SCOPED_TRACE(m.contact.value());
+    EXPECT_EQ(m.to_address, "https://hooks.example.com/crm");
+    EXPECT_EQ(m.step, "crm");
+    EXPECT_FALSE(m.sender.valid());
+    const nlohmann::json body = nlohmann::json::parse(m.text);
+    EXPECT_EQ(body.at("type"), "step.webhook");
+    EXPECT_EQ(body.at("id"), m.id.value());
+    EXPECT_EQ(body.at("attempt"), m.attempt);
+    EXPECT_EQ(body.at("step"), "crm");
+    EXPECT_EQ(body.at("campaign").at("name"), "hooked");
+    EXPECT_EQ(body.at("campaign").at("id"), id.value());
+    EXPECT_EQ(body.at("enrollment").at("id"), m.enrollment.value());
+    EXPECT_EQ(body.at("contact").at("id"), m.contact.value());
+    const auto contact = std::find_if(contacts_.begin(), contacts_.end(),
+                                      [&](const Contact& c) { return c.id == m.contact; });
+    ASSERT_NE(contact, contacts_.end());
+    EXPECT_EQ(body.at("contact").at("email"), contact->data.email);
+    EXPECT_EQ(body.at("contact").at("company"), contact->data.company);
+  }
+  EXPECT_EQ(hooks, 4) << "one each, and a retry for the 503";
+
+  for (const Contact& c : contacts_) {
+    SCOPED_TRACE(c.data.email);
+    const std::vector<Message> messages = MessagesOf(id, c);
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(messages[1].channel, templating::Channel::kWebhook);
+    ASSERT_TRUE(messages[0].sent_at.has_value());
+    // Due one day after the intro, and sent then: no window, sender or pacing in the way.
+    EXPECT_EQ(messages[1].planned_at, *messages[0].sent_at + std::chrono::hours(24));
+    // The webhook's failure (continue) or success alike, the bump follows 2 days later.
+    EXPECT_EQ(StepsSentTo(c), (std::vector<std::string>{"intro", "bump"}));
+    EXPECT_EQ(EnrollmentOf(id, c).status, EnrollmentStatus::kCompleted);
+  }
+  const std::vector<Message> ok = MessagesOf(id, contacts_[0]);
+  ASSERT_TRUE(ok[1].sent_at.has_value());
+  EXPECT_EQ(ok[1].status, MessageStatus::kSent);
+  EXPECT_EQ(ok[1].planned_at, *ok[1].sent_at);
+  EXPECT_GE(ok[2].planned_at, *ok[1].sent_at + std::chrono::hours(48));
+  const std::vector<Message> again = MessagesOf(id, contacts_[1]);
+  EXPECT_EQ(again[1].status, MessageStatus::kSent);
+  EXPECT_EQ(again[1].attempts, 2);
+  const std::vector<Message> gone = MessagesOf(id, contacts_[2]);
+  EXPECT_EQ(gone[1].status, MessageStatus::kFailed);
+  EXPECT_THAT(gone[1].error, HasSubstr("HTTP 410"));
+  EXPECT_EQ(Get(id).status, CampaignStatus::kCompleted);
+}
+
+TEST_F(EngineTest, AFailedWebhookWithTheStopPolicyFailsTheEnrollment) {
+  EmailSetup({"intro"});
+  contacts_.push_back(AddContact("s0", "example.com", "US", "America/New_York"));
+  CampaignDefinition def;
+  def.name = "strict";
+  def.settings.senders = {"alice"};
+  // The webhook first: the launch plans it as the first message.
+  def.sequence.steps = {WebhookStep("signup", sequence::FailurePolicy::kStop),
+                        SendStep("intro", "intro")};
+  const CampaignId id = Create(def);
+  const LaunchReport report = Launch(id);
+  EXPECT_EQ(report.enrolled, 1);
+  OpenOutbox();
+  ScriptedChannel channel(*outbox_, Webhooks([](const channels::OutgoingMessage&) {
+    return Answer(sequence::SendCode::kRejected, "HTTP 400: bad request");
+  }));
+  StartEngine("strict", 256, &channel);
+  RunUntil(At("2027-01-31T00:00:00Z"));
+  const std::vector<Message> messages = MessagesOf(id, contacts_[0]);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].status, MessageStatus::kFailed);
+  EXPECT_EQ(messages[0].planned_at, At("2026-12-01T08:00:00Z")) << "at launch, outside hours";
+  const Enrollment e = EnrollmentOf(id, contacts_[0]);
+  EXPECT_EQ(e.status, EnrollmentStatus::kFailed);
+  EXPECT_EQ(e.stop_reason, "step signup failed");
+  EXPECT_THAT(StepsSentTo(contacts_[0]), IsEmpty());
+}
+
+// ---------------------------------------------------------------------------------------
 // Crash recovery
 
 // Forwards to the outbox but, like most providers, cannot say after a crash what went out.
@@ -1250,7 +1455,8 @@ class CrashTest : public EngineTest {
       unit.messages.push_back(attempt);
       units.push_back(std::move(unit));
     }
-    Result<ApplyResult> applied = db().engine().Apply(units, clock_.Now());
+    Result<ApplyResult> applied =
+        db().engine().Apply(units, clock_.Now(), EngineStore::Durability::kDurable);
     EXPECT_TRUE(applied.ok() && applied->conflicted.empty());
     return *claimed;
   }

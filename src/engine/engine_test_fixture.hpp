@@ -182,14 +182,16 @@ class EngineFixture : public ::testing::Test {
     outbox_ = *std::move(outbox);
   }
 
-  // A new engine (after the outbox is open), started.
-  Engine& StartEngine(const std::string& owner = "test-engine", int batch_size = 256) {
+  // A new engine (after the outbox is open), started, sending through the outbox or
+  // `channel`.
+  Engine& StartEngine(const std::string& owner = "test-engine", int batch_size = 256,
+                      channels::Channel* channel = nullptr) {
     engine_.reset();
     EngineOptions options;
     options.owner = owner;
     options.batch_size = batch_size;
     options.on_rejected = [this](std::string_view what) { rejected_.emplace_back(what); };
-    engine_ = std::make_unique<Engine>(*db_, clock_, *outbox_, options);
+    engine_ = std::make_unique<Engine>(*db_, clock_, channel ? *channel : *outbox_, options);
     const Status started = engine_->Start();
     EXPECT_TRUE(started.ok()) << started;
     return *engine_;

@@ -23,18 +23,23 @@ Result<StepPlan> PlanStep(const CampaignRuntime& runtime, int version, const seq
   }
   plan.step = step->id;
   const CampaignRuntime::Recipient recipient = runtime.RecipientOf(contact.data);
+  // The step's message, addressed; the caller sets what differs by kind.
+  const auto message_for = [&](templating::Channel channel) {
+    NewMessage m;
+    m.workspace_id = contact.workspace_id;
+    m.campaign_id = runtime.campaign().id;
+    m.enrollment_id = enrollment;
+    m.contact_id = contact.id;
+    m.version = version;
+    m.step = step->id;
+    m.channel = channel;
+    return m;
+  };
   switch (step->kind) {
     case sequence::StepKind::kSend: {
       ASSIGN_OR_RETURN(calendar::Slot slot,
                        calendar::StepDueAt(from, step->delay, recipient.calendar, true));
-      NewMessage m;
-      m.workspace_id = contact.workspace_id;
-      m.campaign_id = runtime.campaign().id;
-      m.enrollment_id = enrollment;
-      m.contact_id = contact.id;
-      m.version = version;
-      m.step = step->id;
-      m.channel = step->channel;
+      NewMessage m = message_for(step->channel);
       if (!step->variants.empty()) {
         // Picked per contact, so a re-plan (or a later launch) picks the same variant.
         const size_t pick =
@@ -63,9 +68,14 @@ Result<StepPlan> PlanStep(const CampaignRuntime& runtime, int version, const seq
       plan.event = sequence::EnrollmentEvent::kWait;
       plan.wake_at = from + std::chrono::duration_cast<Duration>(step->within);
       return plan;
-    case sequence::StepKind::kWebhook:
-      return absl::UnimplementedError(
-          StrCat("step ", step->id, ": webhook steps are not supported by this engine yet"));
+    case sequence::StepKind::kWebhook: {
+      // Machine to machine: due at once, outside any calendar, with no sender or template.
+      NewMessage m = message_for(templating::Channel::kWebhook);
+      m.due_at = from;
+      plan.event = sequence::EnrollmentEvent::kPlan;
+      plan.message = std::move(m);
+      return plan;
+    }
     case sequence::StepKind::kEnd:
       break;
   }

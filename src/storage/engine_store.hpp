@@ -198,11 +198,21 @@ class EngineStore {
 
   // Claims up to `limit` planned messages due at or before `now` whose campaign is active,
   // earliest first: each becomes claimed by `owner` until `lease_until`, its fence bumped.
+  // Crash-safe (see Durability): a lost claim leaves the messages planned, and the durable
+  // attempt that follows a claim makes the claim durable too.
   virtual Result<std::vector<ClaimedMessage>> Claim(std::string_view owner, Instant now,
                                                     Instant lease_until, int limit) = 0;
 
+  // How far a write is on disk when it returns. kDurable survives a power loss: attempts,
+  // since the provider is called after them, and anything recovery cannot redo. kCrashSafe
+  // survives a crash of the process, while a power loss may undo it (and every crash-safe
+  // write after the last durable one, in order): for writes that recovery redoes, such as
+  // a send's outcome (the message is left sending and goes through Channel::Reconcile).
+  enum class Durability { kDurable, kCrashSafe };
+
   // Writes the units, each all-or-nothing, in one transaction.
-  virtual Result<ApplyResult> Apply(std::span<const ChangeUnit> units, Instant now) = 0;
+  virtual Result<ApplyResult> Apply(std::span<const ChangeUnit> units, Instant now,
+                                    Durability durability) = 0;
 
   // The earliest instant at which there is work: a planned message due, a waiting or held
   // enrollment waking, a lease expiring, an unapplied event (now), or a scheduled campaign

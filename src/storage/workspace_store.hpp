@@ -25,6 +25,11 @@ class WorkspaceStore {
   virtual Result<Workspace> Get(WorkspaceId id) = 0;
   virtual Result<std::vector<Workspace>> List() = 0;
   virtual Status SetPostalAddress(WorkspaceId id, std::string_view address) = 0;
+  // The secret the workspace's webhook requests are signed with (never part of Workspace,
+  // so that listing workspaces cannot print it). A workspace without one yet takes
+  // `candidate` (a fresh random secret): of two processes racing, the first write wins and
+  // both get it.
+  virtual Result<std::string> WebhookSecret(WorkspaceId id, std::string_view candidate) = 0;
 };
 
 }  // namespace cadent

@@ -67,7 +67,9 @@ struct Step {
   std::string on_yes;  // step ids; "" = end
   std::string on_no;
 
-  // kWebhook: POST {contact, campaign, enrollment} as JSON.
+  // kWebhook: POST {contact, campaign, enrollment, step} as JSON to `url`, signed with the
+  // workspace's secret (docs/CAMPAIGNS.md), as a message on the webhook channel: retried
+  // like any send, then `on_failure` applies (continue unless the file says stop).
   std::string url;
 
   // Every kind but kCondition and kEnd: the next step id. "" = the following step in list

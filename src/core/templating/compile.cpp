@@ -100,7 +100,9 @@ Parsed ParseAll(const TemplateSource& source, const Limits& limits) {
     parsed.errors.push_back(
         Diagnostic{Diagnostic::Severity::kError, std::string(part), 1, 1, std::move(message)});
   };
-  if (source.channel == Channel::kEmail) {
+  if (source.channel == Channel::kWebhook) {
+    channel_error("text", "webhook is not a template channel (webhook steps have no template)");
+  } else if (source.channel == Channel::kEmail) {
     if (TrimView(source.subject).empty()) channel_error("subject", "an email needs a subject");
     if (TrimView(source.html).empty() && TrimView(source.text).empty()) {
       channel_error("html", "an email needs an html or a text body");

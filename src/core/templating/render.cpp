@@ -481,13 +481,15 @@ std::string_view ToString(Channel channel) {
       return "linkedin_message";
     case Channel::kSms:
       return "sms";
+    case Channel::kWebhook:
+      return "webhook";
   }
   return "email";
 }
 
 std::optional<Channel> ParseChannel(std::string_view text) {
-  for (Channel channel :
-       {Channel::kEmail, Channel::kLinkedInInvite, Channel::kLinkedInMessage, Channel::kSms}) {
+  for (Channel channel : {Channel::kEmail, Channel::kLinkedInInvite, Channel::kLinkedInMessage,
+                          Channel::kSms, Channel::kWebhook}) {
     if (ToString(channel) == text) return channel;
   }
   return std::nullopt;
@@ -557,6 +559,8 @@ Status Render(const CompiledTemplate& compiled, const RenderContext& context, Re
                                                  impl.limits.linkedin_message_chars));
       }
       return OkStatus();
+    case Channel::kWebhook:
+      return absl::InvalidArgumentError("webhook steps have no template");
     case Channel::kSms: {
       const SmsCount count = CountSms(out.text);
       out.sms_segments = count.segments;

@@ -23,9 +23,11 @@
 
 namespace cadent::templating {
 
-enum class Channel { kEmail, kLinkedInInvite, kLinkedInMessage, kSms };
+// How a message travels. kWebhook is a sequence's webhook step (an HTTP POST of the contact
+// and campaign to the user's URL): a message kind, never a template's channel.
+enum class Channel { kEmail, kLinkedInInvite, kLinkedInMessage, kSms, kWebhook };
 
-// "email", "linkedin_invite", "linkedin_message", "sms".
+// "email", "linkedin_invite", "linkedin_message", "sms", "webhook".
 std::string_view ToString(Channel channel);
 std::optional<Channel> ParseChannel(std::string_view text);
 

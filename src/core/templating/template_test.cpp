@@ -53,12 +53,22 @@ struct Fixture {
 };
 
 TEST(Channel, NamesRoundTrip) {
-  for (Channel channel :
-       {Channel::kEmail, Channel::kLinkedInInvite, Channel::kLinkedInMessage, Channel::kSms}) {
+  for (Channel channel : {Channel::kEmail, Channel::kLinkedInInvite, Channel::kLinkedInMessage,
+                          Channel::kSms, Channel::kWebhook}) {
     EXPECT_EQ(ParseChannel(ToString(channel)), channel);
   }
   EXPECT_EQ(ParseChannel("fax"), std::nullopt);
   EXPECT_EQ(ToString(Channel::kLinkedInInvite), "linkedin_invite");
+}
+
+TEST(Compile, WebhookIsAMessageKindButNoTemplateChannel) {
+  TemplateSource source;
+  source.channel = Channel::kWebhook;
+  source.text = "{{first_name}}";
+  const Result<CompiledTemplate> compiled = Compile(source);
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_EQ(compiled.status().message(),
+            "text:1:1: webhook is not a template channel (webhook steps have no template)");
 }
 
 TEST(Compile, Accessors) {

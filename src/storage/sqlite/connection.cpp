@@ -148,17 +148,42 @@ int Connection::Changes() const { return sqlite3_changes(db_); }
 
 Result<Transaction> Transaction::Begin(Connection& connection) {
   TRY(connection.Exec("BEGIN IMMEDIATE"));
-  return Transaction(&connection);
+  return Transaction(&connection, std::nullopt);
+}
+
+Result<Transaction> Transaction::BeginCrashSafe(Connection& connection) {
+  const Connection::Synchronous before = connection.synchronous();
+  TRY(connection.SetSynchronous(Connection::Synchronous::kNormal));
+  if (Status begun = connection.Exec("BEGIN IMMEDIATE"); !begun.ok()) {
+    (void)connection.SetSynchronous(before);
+    return begun;
+  }
+  return Transaction(&connection, before);
 }
 
 Transaction::~Transaction() {
-  if (connection_ != nullptr) (void)connection_->Exec("ROLLBACK");
+  if (connection_ == nullptr) return;
+  (void)connection_->Exec("ROLLBACK");
+  (void)Restore();
 }
 
 Status Transaction::Commit() {
-  Status status = connection_->Exec("COMMIT");
-  if (status.ok()) connection_ = nullptr;
-  return status;
+  TRY(connection_->Exec("COMMIT"));
+  const Status restored = Restore();
+  connection_ = nullptr;
+  return restored;
+}
+
+Status Transaction::Restore() {
+  if (!restore_) return OkStatus();
+  return connection_->SetSynchronous(*restore_);
+}
+
+Status Connection::SetSynchronous(Synchronous level) {
+  if (level == synchronous_) return OkStatus();
+  TRY(Exec(level == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+  synchronous_ = level;
+  return OkStatus();
 }
 
 }  // namespace cadent::storage::sqlite

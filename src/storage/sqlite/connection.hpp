@@ -63,6 +63,13 @@ class Connection {
 
   // Runs one or more statements without results (pragmas, DDL, BEGIN/COMMIT).
   Status Exec(std::string_view sql);
+  // PRAGMA synchronous, set only when it changes. kFull (the default of a cadent
+  // connection) makes every commit survive a power loss; kNormal survives a crash of the
+  // process but a power loss may undo the latest commits (WAL: the fsync moves to the next
+  // full commit or checkpoint, and commits stay atomic and in order).
+  enum class Synchronous { kNormal, kFull };
+  Status SetSynchronous(Synchronous level);
+  Synchronous synchronous() const { return synchronous_; }
   // A cached statement for `sql`, reset and ready to bind. The key is the SQL text's
   // address-independent name, so callers pass the named query.
   Result<Statement*> Prepare(std::string_view name, std::string_view sql);
@@ -75,6 +82,7 @@ class Connection {
   Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  Synchronous synchronous_ = Synchronous::kFull;
   absl::flat_hash_map<std::string, std::unique_ptr<Statement>> statements_;
 };
 
@@ -86,7 +94,13 @@ Status SqliteError(sqlite3* db, int code, std::string_view context);
 class Transaction {
  public:
   static Result<Transaction> Begin(Connection& connection);
-  Transaction(Transaction&& other) noexcept : connection_(other.connection_) {
+  // A transaction whose commit is crash-safe only: synchronous=NORMAL for it (see
+  // Connection::SetSynchronous; SQLite allows the change only outside a transaction), for
+  // writes that recovery can redo when a power loss undoes them. A later full commit makes
+  // them durable too.
+  static Result<Transaction> BeginCrashSafe(Connection& connection);
+  Transaction(Transaction&& other) noexcept
+      : connection_(other.connection_), restore_(other.restore_) {
     other.connection_ = nullptr;
   }
   Transaction& operator=(Transaction&&) = delete;
@@ -94,8 +108,11 @@ class Transaction {
   Status Commit();
 
  private:
-  explicit Transaction(Connection* connection) : connection_(connection) {}
+  Transaction(Connection* connection, std::optional<Connection::Synchronous> restore)
+      : connection_(connection), restore_(restore) {}
+  Status Restore();
   Connection* connection_;
+  std::optional<Connection::Synchronous> restore_;  // the level to set back after the end
 };
 
 }  // namespace cadent::storage::sqlite

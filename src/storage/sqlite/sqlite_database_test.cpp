@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/common/strings.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/named_queries.hpp"
 
@@ -108,6 +109,126 @@ TEST_F(SqliteDatabaseTest, OpeningACurrentDatabaseDoesNotNeedTheWriteLock) {
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->Status()->workspaces, 1);
   ASSERT_TRUE((*writer)->Exec("ROLLBACK").ok());
+}
+
+// The integer a one-row, one-column query answers.
+int64_t IntOf(Connection& c, std::string_view sql) {
+  auto query = c.Prepare(sql, sql);
+  EXPECT_TRUE(query.ok());
+  EXPECT_TRUE(*(*query)->Step());
+  const int64_t value = (*query)->Int(0);
+  (*query)->Reset();
+  return value;
+}
+// PRAGMA synchronous as SQLite reports it: 1 NORMAL, 2 FULL.
+int64_t SynchronousOf(Connection& c) { return IntOf(c, "PRAGMA synchronous"); }
+int64_t RowsOf(Connection& c) { return IntOf(c, "SELECT count(*) FROM t"); }
+
+TEST_F(SqliteDatabaseTest, ACrashSafeTransactionSyncsLessForItselfOnly) {
+  auto opened = Connection::Open(PathOf("sync.db"), Connection::OpenMode::kCreate);
+  ASSERT_TRUE(opened.ok());
+  Connection& c = **opened;
+  ASSERT_TRUE(c.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (x)").ok());
+  {
+    auto tx = Transaction::BeginCrashSafe(c);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(c.Exec("INSERT INTO t VALUES (1)").ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(SynchronousOf(c), 2) << "FULL again after the commit";
+  EXPECT_EQ(RowsOf(c), 1);
+  {
+    auto tx = Transaction::BeginCrashSafe(c);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(c.Exec("INSERT INTO t VALUES (2)").ok());
+    // Destroyed without a commit: rolled back, and FULL again.
+  }
+  EXPECT_EQ(SynchronousOf(c), 2);
+  EXPECT_EQ(RowsOf(c), 1);
+  // Inside a session that already runs at NORMAL (a bulk write), it stays NORMAL.
+  ASSERT_TRUE(c.SetSynchronous(Connection::Synchronous::kNormal).ok());
+  {
+    auto tx = Transaction::BeginCrashSafe(c);
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  EXPECT_EQ(SynchronousOf(c), 1);
+  // A durable transaction after a crash-safe one commits at FULL.
+  ASSERT_TRUE(c.SetSynchronous(Connection::Synchronous::kFull).ok());
+  {
+    auto tx = Transaction::Begin(c);
+    ASSERT_TRUE(tx.ok());
+    EXPECT_EQ(SynchronousOf(c), 2);
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+}
+
+TEST_F(SqliteDatabaseTest, MigrationFourKeepsMessagesAndAcceptsWebhooks) {
+  const std::string path = PathOf("v3.db");
+  {
+    // A database as version 3 left it, with one message and its parents.
+    auto c = Connection::Open(path, Connection::OpenMode::kCreate);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                           "name TEXT NOT NULL, applied_at_us INTEGER NOT NULL)")
+                    .ok());
+    for (const Migration& m : NamedQueries::Embedded().migrations()) {
+      if (m.version > 3) break;
+      ASSERT_TRUE((*c)->Exec(m.sql).ok()) << m.name;
+      ASSERT_TRUE((*c)->Exec(StrCat("INSERT INTO schema_migrations VALUES (", m.version, ", '",
+                                    m.name, "', 0)"))
+                      .ok());
+    }
+    const Status rows = (*c)->Exec(
+        "INSERT INTO status_transitions VALUES ('campaign', '', 'draft'), "
+        "('enrollment', '', 'active'), ('message', '', 'planned');"
+        "INSERT INTO workspaces (id, name, created_at_us) VALUES (1, 'Default', 0);"
+        "INSERT INTO contacts (id, workspace_id, dedupe_key, created_at_us, updated_at_us) "
+        "VALUES (7, 1, 'a@example.com', 0, 0);"
+        "INSERT INTO campaigns (id, workspace_id, name, kind, status, settings, created_at_us, "
+        "updated_at_us) VALUES (3, 1, 'c', 'sequence', 'draft', '{}', 0, 0);"
+        "INSERT INTO enrollments (id, workspace_id, campaign_id, contact_id, version, status, "
+        "step, step_started_at_us, enrolled_at_us, updated_at_us) "
+        "VALUES (5, 1, 3, 7, 1, 'active', 'intro', 0, 0, 0);"
+        "INSERT INTO messages (id, workspace_id, campaign_id, enrollment_id, contact_id, version, "
+        "step, channel, status, due_at_us, planned_at_us, reasons, created_at_us, updated_at_us) "
+        "VALUES (11, 1, 3, 5, 7, 1, 'intro', 'email', 'planned', 99, 99, 'why', 0, 0);");
+    ASSERT_TRUE(rows.ok()) << rows;
+    EXPECT_FALSE((*c)->Exec("INSERT INTO messages (workspace_id, campaign_id, enrollment_id, "
+                            "contact_id, version, step, channel, status, due_at_us, "
+                            "planned_at_us, created_at_us, updated_at_us) VALUES "
+                            "(1, 3, 5, 7, 1, 'hook', 'webhook', 'planned', 1, 1, 0, 0)")
+                     .ok())
+        << "version 3 refuses the webhook channel";
+  }
+  ASSERT_TRUE(OpenSqliteDatabase({path}, clock_).ok());
+  auto c = Connection::Open(path, Connection::OpenMode::kMustExist);
+  ASSERT_TRUE(c.ok());
+  auto kept = (*c)->Prepare("kept", "SELECT id, step, due_at_us, reasons FROM messages");
+  ASSERT_TRUE(kept.ok());
+  ASSERT_TRUE(*(*kept)->Step());
+  EXPECT_EQ((*kept)->Int(0), 11);
+  EXPECT_EQ((*kept)->Text(1), "intro");
+  EXPECT_EQ((*kept)->Int(2), 99);
+  EXPECT_EQ((*kept)->Text(3), "why");
+  (*kept)->Reset();
+  auto schema = (*c)->Prepare("schema",
+                              "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
+                              "WHERE tbl_name = 'messages' AND type IN ('index', 'trigger') "
+                              "AND name NOT LIKE 'sqlite_%' ORDER BY name)");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(*(*schema)->Step());
+  EXPECT_EQ((*schema)->Text(0),
+            "messages_by_campaign,messages_by_sender_slot,messages_due,messages_leased,"
+            "messages_status_insert,messages_status_update");
+  (*schema)->Reset();
+  EXPECT_TRUE((*c)->Exec("INSERT INTO messages (workspace_id, campaign_id, enrollment_id, "
+                         "contact_id, version, step, channel, status, due_at_us, planned_at_us, "
+                         "created_at_us, updated_at_us) VALUES "
+                         "(1, 3, 5, 7, 1, 'hook', 'webhook', 'planned', 1, 1, 0, 0)")
+                  .ok());
+  EXPECT_FALSE((*c)->Exec("UPDATE messages SET status = 'sent' WHERE id = 11").ok())
+      << "the update trigger came back: planned cannot become sent";
 }
 
 TEST_F(SqliteDatabaseTest, TemplateVersionsCannotBeChangedEvenBySql) {

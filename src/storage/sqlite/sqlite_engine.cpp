@@ -410,7 +410,7 @@ Result<std::vector<ContactId>> SqliteEngineStore::ContactsInOtherCampaigns(Works
 Result<std::vector<ClaimedMessage>> SqliteEngineStore::Claim(std::string_view owner, Instant now,
                                                              Instant lease_until, int limit) {
   std::lock_guard lock(shared_.mutex);
-  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::BeginCrashSafe(*shared_.connection));
   ASSIGN_OR_RETURN(Statement * claim, shared_.Query("message-claim"));
   claim->Bind(1, ToUnixMicros(now))
       .Bind(2, int64_t{limit})
@@ -453,10 +453,13 @@ Result<std::vector<ClaimedMessage>> SqliteEngineStore::Claim(std::string_view ow
   return out;
 }
 
-Result<ApplyResult> SqliteEngineStore::Apply(std::span<const ChangeUnit> units, Instant now) {
+Result<ApplyResult> SqliteEngineStore::Apply(std::span<const ChangeUnit> units, Instant now,
+                                             Durability durability) {
   std::lock_guard lock(shared_.mutex);
   Connection& db = *shared_.connection;
-  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
+  ASSIGN_OR_RETURN(Transaction tx, durability == Durability::kDurable
+                                       ? Transaction::Begin(db)
+                                       : Transaction::BeginCrashSafe(db));
   const int64_t now_us = ToUnixMicros(now);
   ApplyResult result;
   for (size_t i = 0; i < units.size(); ++i) {

@@ -47,9 +47,10 @@ class BulkWriteSession {
     int foreign_keys = 1;
     sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_ENABLE_FKEY, -1, &foreign_keys);
     BulkWriteSession session(db, foreign_keys != 0);
+    TRY(db.SetSynchronous(Connection::Synchronous::kNormal));
     TRY(
-        db.Exec("PRAGMA synchronous=NORMAL; PRAGMA ignore_check_constraints=ON; "
-                "PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=16384"));
+        db.Exec("PRAGMA ignore_check_constraints=ON; PRAGMA foreign_keys=OFF; "
+                "PRAGMA wal_autocheckpoint=16384"));
     return session;
   }
   BulkWriteSession(BulkWriteSession&& other) noexcept
@@ -60,9 +61,8 @@ class BulkWriteSession {
   ~BulkWriteSession() {
     if (db_ == nullptr) return;
     (void)db_->Exec(foreign_keys_ ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
-    (void)db_->Exec(
-        "PRAGMA ignore_check_constraints=OFF; PRAGMA synchronous=FULL; "
-        "PRAGMA wal_autocheckpoint=1000");
+    (void)db_->SetSynchronous(Connection::Synchronous::kFull);
+    (void)db_->Exec("PRAGMA ignore_check_constraints=OFF; PRAGMA wal_autocheckpoint=1000");
   }
 
  private:

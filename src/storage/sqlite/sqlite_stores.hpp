@@ -150,7 +150,8 @@ class SqliteEngineStore final : public EngineStore {
                                                           CampaignId except) override;
   Result<std::vector<ClaimedMessage>> Claim(std::string_view owner, Instant now,
                                             Instant lease_until, int limit) override;
-  Result<ApplyResult> Apply(std::span<const ChangeUnit> units, Instant now) override;
+  Result<ApplyResult> Apply(std::span<const ChangeUnit> units, Instant now,
+                            Durability durability) override;
   Result<std::optional<Instant>> NextWork() override;
   Result<std::vector<Enrollment>> Waking(Instant now, int limit) override;
   Result<std::vector<Message>> ExpiredLeases(Instant now, int limit) override;

@@ -15,6 +15,12 @@ SELECT id, name, created_at_us, postal_address FROM workspaces ORDER BY id
 -- name: workspace-set-postal-address
 UPDATE workspaces SET postal_address = ?2 WHERE id = ?1
 
+-- name: workspace-webhook-secret-if-empty
+UPDATE workspaces SET webhook_secret = ?2 WHERE id = ?1 AND webhook_secret = ''
+
+-- name: workspace-webhook-secret
+SELECT webhook_secret FROM workspaces WHERE id = ?1
+
 -- name: status-counts
 SELECT (SELECT count(*) FROM workspaces), (SELECT count(*) FROM contacts)
 
