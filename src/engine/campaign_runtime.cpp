@@ -189,6 +189,23 @@ Result<std::shared_ptr<const CampaignRuntime>> CampaignRuntime::Load(
     rt->senders_.push_back(std::move(sender));
   }
   rt->pacing_policy_.new_contacts_per_day = rt->settings_.new_contacts_per_day;
+  if (rt->settings_.calendar.zone_choice == calendar::CalendarOptions::ZoneChoice::kSender) {
+    // One zone for the whole campaign, as the forecast assumes: the first sender of the
+    // first send step's channel, else the first sender, else the campaign's default zone.
+    rt->sender_zone_ = rt->default_zone_;
+    const sequence::Sequence* latest = rt->sequence(campaign.latest_version);
+    std::vector<SenderId> pool;
+    for (size_t i = 0; latest != nullptr && i < latest->steps.size(); ++i) {
+      if (latest->steps[i].kind != sequence::StepKind::kSend) continue;
+      pool = rt->PoolFor(latest->steps[i].channel);
+      break;
+    }
+    if (const RuntimeSender* first = pool.empty() ? nullptr : rt->sender(pool.front())) {
+      rt->sender_zone_ = first->policy.zone;
+    } else if (!rt->senders_.empty()) {
+      rt->sender_zone_ = rt->senders_.front().policy.zone;
+    }
+  }
   return std::shared_ptr<const CampaignRuntime>(std::move(rt));
 }
 
@@ -239,6 +256,12 @@ std::vector<SenderId> CampaignRuntime::PoolFor(templating::Channel channel) cons
 }
 
 CampaignRuntime::Recipient CampaignRuntime::RecipientOf(const ContactData& contact) const {
+  if (sender_zone_ != nullptr) {
+    // Windows in the sender's zone. A sender account has no country: weekends are the
+    // default ones and there are no country holidays (blackout dates still apply).
+    return Recipient{calendar::MakeRecipientCalendar(settings_.calendar, sender_zone_, ""),
+                     calendar::ZoneSource::kSender};
+  }
   // The phone only matters when the contact has no zone of its own.
   const std::string key = StrCat(contact.time_zone, "|", contact.country, "|",
                                  contact.time_zone.empty() ? contact.phone : "");

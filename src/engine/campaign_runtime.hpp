@@ -85,6 +85,8 @@ class CampaignRuntime {
   std::map<std::string, std::pair<TemplateId, int>> resolved_;  // template name -> pinned
   std::vector<RuntimeSender> senders_;
   const date::time_zone* default_zone_ = nullptr;
+  // calendar.zone: sender: the zone every window is evaluated in (see Load).
+  const date::time_zone* sender_zone_ = nullptr;
   pacing::CampaignPolicy pacing_policy_;
   // Zone resolution is not free (phone numbers are parsed): cached per (zone, phone, country).
   mutable std::mutex zone_mutex_;

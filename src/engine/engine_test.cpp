@@ -1266,6 +1266,33 @@ TEST_F(EngineTest, RetriesTransientErrorsAndAppliesFailurePolicies) {
   EXPECT_EQ(Get(id).status, CampaignStatus::kCompleted);
 }
 
+TEST_F(EngineTest, CalendarZoneSenderEvaluatesEveryWindowInTheSendersZone) {
+  AddThreeStepTemplates();
+  SetPostalAddress();
+  alice_ = AddSender("alice", "email", kNoSpacing, "Asia/Tokyo");
+  // Tuesday 2026-12-01 08:00 UTC: 17:00 in Tokyo (the window closed at 17:00), 03:00 in
+  // New York, 00:00 in Los Angeles.
+  const Contact ny = AddContact("ny", "example.com", "US", "America/New_York");
+  const Contact la = AddContact("la", "example.com", "US", "America/Los_Angeles");
+  CampaignDefinition def = ThreeStepEmail("tokyo", {"alice"});
+  def.settings.calendar.zone_choice = calendar::CalendarOptions::ZoneChoice::kSender;
+  const CampaignId id = Create(def);
+  Launch(id);
+  Result<Explanation> explained = service().Explain(ws_, id, la);
+  ASSERT_TRUE(explained.ok()) << explained.status();
+  EXPECT_EQ(explained->zone, "Asia/Tokyo (sender)");
+  OpenOutbox();
+  StartEngine();
+  RunUntil(At("2026-12-02T06:00:00Z"));
+  // Both at 09:00 Tokyo on Wednesday (00:00 UTC), whatever their own clocks say.
+  for (const Contact& c : {ny, la}) {
+    const std::vector<Message> messages = MessagesOf(id, c);
+    ASSERT_FALSE(messages.empty());
+    ASSERT_TRUE(messages[0].sent_at.has_value()) << c.data.email;
+    EXPECT_EQ(*messages[0].sent_at, At("2026-12-02T00:00:00Z")) << c.data.email;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Webhook steps
 

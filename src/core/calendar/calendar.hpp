@@ -36,7 +36,9 @@ using WeekdaySet = std::bitset<7>;
 // Zone resolution
 
 // Which rule decided a recipient's zone, recorded for `cadent explain`.
-enum class ZoneSource { kContact, kPhone, kCountry, kCampaignDefault };
+// Where a recipient's zone came from. kSender: the campaign evaluates windows in its
+// sender's zone (CalendarOptions::ZoneChoice::kSender), not the recipient's.
+enum class ZoneSource { kContact, kPhone, kCountry, kCampaignDefault, kSender };
 std::string_view ToString(ZoneSource source);
 
 struct ResolvedZone {

@@ -189,6 +189,8 @@ std::string_view ToString(ZoneSource source) {
       return "country";
     case ZoneSource::kCampaignDefault:
       return "campaign_default";
+    case ZoneSource::kSender:
+      return "sender";
   }
   return "unknown";
 }
