@@ -573,8 +573,17 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     }
     unit.messages.push_back(std::move(change));
     ReleaseSlot(c.message.id);
-    if (advance && runtime != nullptr && c.enrollment.status == EnrollmentStatus::kActive &&
-        c.enrollment.step == c.message.step) {
+    const bool live_here =
+        c.enrollment.status == EnrollmentStatus::kActive && c.enrollment.step == c.message.step;
+    if (event == MessageEvent::kPermanentFailure && runtime != nullptr && live_here) {
+      // Failed before any send (it cannot render): the step's failure policy applies, as
+      // after a provider's refusal; the enrollment never stays at a step with no message.
+      const sequence::Sequence* seq = runtime->sequence(c.message.version);
+      const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(c.message.step);
+      advance = step != nullptr && step->on_failure == sequence::FailurePolicy::kContinue;
+      if (!advance) AddFail(unit, c.enrollment, c.message.step);
+    }
+    if (advance && runtime != nullptr && live_here) {
       // Not advancing when the next step cannot be planned leaves the enrollment where it
       // is; the message is finished either way.
       (void)AddAdvance(unit, *runtime, c.enrollment, c.message.step, c.contact, now, now);
@@ -971,15 +980,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
         (*advanced)->sender = o.prepared->out.sender;
       }
     }
-    if (fail_enrollment) {
-      EnrollmentChange fail;
-      fail.id = c.enrollment.id;
-      fail.from = c.enrollment.status;
-      fail.from_step = c.enrollment.step;
-      fail.event = EnrollmentEvent::kFail;
-      fail.stop_reason = StrCat("step ", m.step, " failed");
-      unit.enrollments.push_back(std::move(fail));
-    }
+    if (fail_enrollment) AddFail(unit, c.enrollment, m.step);
     second.push_back(std::move(unit));
   }
   if (!second.empty()) {

@@ -1293,6 +1293,44 @@ TEST_F(EngineTest, CalendarZoneSenderEvaluatesEveryWindowInTheSendersZone) {
   }
 }
 
+TEST_F(EngineTest, AMessageThatCannotRenderFailsItsStepByThePolicy) {
+  templating::TemplateSource invite;
+  invite.channel = templating::Channel::kLinkedInInvite;
+  invite.text = "Hi {{first_name|there}}, about {{company|your team}}";
+  ASSERT_TRUE(db().templates().Create(ws_, "invite", invite, "test").ok());
+  AddLinkedInTemplate("thanks", templating::Channel::kLinkedInMessage);
+  AddSender("li", "linkedin", kNoSpacing);
+  const Contact fits = AddContact("fits", "example.com", "US", "America/New_York");
+  ContactData data = fits.data;
+  data.email = data.email_normalized = "long@example.com";
+  data.linkedin_url = "https://www.linkedin.com/in/long";
+  data.company = std::string(400, 'x');  // the note would be over LinkedIn's 300 characters
+  Result<Contact> too_long = db().contacts().Create(ws_, data);
+  ASSERT_TRUE(too_long.ok()) << too_long.status();
+  CampaignDefinition def;
+  def.name = "notes";
+  def.settings.senders = {"li"};
+  def.sequence.steps = {
+      SendStep("invite", "invite", "0", templating::Channel::kLinkedInInvite),
+      SendStep("thanks", "thanks", "1 day", templating::Channel::kLinkedInMessage)};
+  const CampaignId id = Create(def);
+  Launch(id);
+  OpenOutbox();
+  StartEngine();
+  RunUntil(At("2027-01-31T00:00:00Z"));
+  const std::vector<Message> failed = MessagesOf(id, *too_long);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].status, MessageStatus::kFailed);
+  EXPECT_THAT(failed[0].error, HasSubstr("300"));
+  // The step's policy (stop) fails the enrollment: it is not left at a step with no message,
+  // and the campaign completes.
+  const Enrollment e = EnrollmentOf(id, *too_long);
+  EXPECT_EQ(e.status, EnrollmentStatus::kFailed);
+  EXPECT_EQ(e.stop_reason, "step invite failed");
+  EXPECT_EQ(StepsSentTo(fits), (std::vector<std::string>{"invite", "thanks"}));
+  EXPECT_EQ(Get(id).status, CampaignStatus::kCompleted);
+}
+
 // ---------------------------------------------------------------------------------------
 // Webhook steps
 

@@ -137,6 +137,16 @@ void AddStop(ChangeUnit& unit, const Enrollment& enrollment, std::string_view re
   }
 }
 
+void AddFail(ChangeUnit& unit, const Enrollment& enrollment, std::string_view step) {
+  EnrollmentChange fail;
+  fail.id = enrollment.id;
+  fail.from = enrollment.status;
+  fail.from_step = enrollment.step;
+  fail.event = sequence::EnrollmentEvent::kFail;
+  fail.stop_reason = StrCat("step ", step, " failed");
+  unit.enrollments.push_back(std::move(fail));
+}
+
 Result<EnrollmentChange*> AddAdvance(ChangeUnit& unit, const CampaignRuntime& runtime,
                                      const Enrollment& enrollment, std::string_view step,
                                      const Contact& contact, Instant at, Instant now) {

@@ -51,6 +51,9 @@ Result<EnrollmentChange*> AddAdvance(ChangeUnit& unit, const CampaignRuntime& ru
 void AddStop(ChangeUnit& unit, const Enrollment& enrollment, std::string_view reason,
              const std::vector<Message>& pending);
 
+// Appends the change that fails `enrollment` because its step `step` failed for good.
+void AddFail(ChangeUnit& unit, const Enrollment& enrollment, std::string_view step);
+
 // "2026-12-05 (Sat): weekend in SA; ..." from calendar reasons, for explain.
 std::string FormatReasons(const std::vector<calendar::Reason>& reasons);
 
