@@ -6,7 +6,13 @@
 
 namespace cadent::channels {
 
-Router::Router(std::vector<std::unique_ptr<Channel>> channels) : channels_(std::move(channels)) {}
+Router::Router(std::vector<std::unique_ptr<Channel>> channels) : channels_(std::move(channels)) {
+  for (const auto& channel : channels_) {
+    for (const templating::Channel kind : channel->capabilities().channels) {
+      if (For(kind) == nullptr) routes_.emplace_back(kind, channel.get());
+    }
+  }
+}
 
 Capabilities Router::capabilities() const {
   Capabilities all;
@@ -26,9 +32,8 @@ Capabilities Router::capabilities() const {
 }
 
 Channel* Router::For(templating::Channel kind) const {
-  for (const auto& channel : channels_) {
-    const std::vector<templating::Channel> kinds = channel->capabilities().channels;
-    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) return channel.get();
+  for (const auto& [routed, channel] : routes_) {
+    if (routed == kind) return channel;
   }
   return nullptr;
 }

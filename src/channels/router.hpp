@@ -26,6 +26,9 @@ class Router final : public Channel {
  private:
   Channel* For(templating::Channel kind) const;
   std::vector<std::unique_ptr<Channel>> channels_;
+  // The channel of each kind, fixed at construction (capabilities() builds a vector: not
+  // something to call per message).
+  std::vector<std::pair<templating::Channel, Channel*>> routes_;
 };
 
 }  // namespace cadent::channels

@@ -214,6 +214,16 @@ const sequence::Sequence* CampaignRuntime::sequence(int version) const {
   return it == versions_.end() ? nullptr : &it->second;
 }
 
+const sequence::Step* CampaignRuntime::StepOf(int version, std::string_view id) const {
+  const sequence::Sequence* seq = sequence(version);
+  return seq == nullptr ? nullptr : seq->Find(id);
+}
+
+bool CampaignRuntime::ContinuesAfterFailure(int version, std::string_view id) const {
+  const sequence::Step* step = StepOf(version, id);
+  return step != nullptr && step->on_failure == sequence::FailurePolicy::kContinue;
+}
+
 int CampaignRuntime::EffectiveVersion(int version) const {
   for (int v = campaign_.latest_version; v > version; --v) {
     const auto it = migrate_.find(v);

@@ -50,6 +50,11 @@ class CampaignRuntime {
   const sequence::CampaignSettings& settings() const { return settings_; }
   // The sequence of `version`; nullptr when the campaign has no such version.
   const sequence::Sequence* sequence(int version) const;
+  // The step `id` of `version`; nullptr when either does not exist.
+  const sequence::Step* StepOf(int version, std::string_view id) const;
+  // Whether a message of step `id` (of `version`) that failed for good moves its enrollment
+  // on: the step's on_failure is continue (a missing step fails it).
+  bool ContinuesAfterFailure(int version, std::string_view id) const;
   int latest_version() const { return campaign_.latest_version; }
   // The version an enrollment pinned to `version` runs at its next step: the latest when a
   // later version was saved with "migrate", else its own.

@@ -578,9 +578,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     if (event == MessageEvent::kPermanentFailure && runtime != nullptr && live_here) {
       // Failed before any send (it cannot render): the step's failure policy applies, as
       // after a provider's refusal; the enrollment never stays at a step with no message.
-      const sequence::Sequence* seq = runtime->sequence(c.message.version);
-      const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(c.message.step);
-      advance = step != nullptr && step->on_failure == sequence::FailurePolicy::kContinue;
+      advance = runtime->ContinuesAfterFailure(c.message.version, c.message.step);
       if (!advance) AddFail(unit, c.enrollment, c.message.step);
     }
     if (advance && runtime != nullptr && live_here) {
@@ -657,8 +655,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     }
     if (m.channel == templating::Channel::kWebhook) {
       // A webhook step: no sender, pacing or template; the body is the contact and campaign.
-      const sequence::Sequence* seq = runtime->sequence(m.version);
-      const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(m.step);
+      const sequence::Step* step = runtime->StepOf(m.version, m.step);
       if (step == nullptr || step->kind != sequence::StepKind::kWebhook) {
         finish_without_send(
             c, MessageEvent::kPermanentFailure,
@@ -835,8 +832,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
       }
     } else {
       // Networking: the text is the contact's own field.
-      const sequence::Sequence* seq = runtime->sequence(m.version);
-      const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(m.step);
+      const sequence::Step* step = runtime->StepOf(m.version, m.step);
       const auto field = [&](const std::string& name) -> std::string {
         if (name.empty()) return "";
         const auto it = c.contact.data.custom_fields.find(name);
@@ -957,9 +953,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
         if (decision.action == RetryAction::kFailFlagSender) {
           (void)db_.senders().SetFlag(m.workspace_id, o.prepared->out.sender, o.result.detail);
         }
-        const sequence::Sequence* seq = runtime.sequence(m.version);
-        const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(m.step);
-        if (step != nullptr && step->on_failure == sequence::FailurePolicy::kContinue &&
+        if (runtime.ContinuesAfterFailure(m.version, m.step) &&
             decision.action != RetryAction::kFailSuppress) {
           advance = true;
         } else {

@@ -147,7 +147,16 @@ Result<SendResult> WebhookChannel::Send(const OutgoingMessage& message) {
   if (!options_.secret_of || options_.clock == nullptr) {
     return absl::FailedPreconditionError("webhook channel without a secret source or clock");
   }
-  ASSIGN_OR_RETURN(const std::string secret, options_.secret_of(message.workspace));
+  std::string secret;
+  {
+    std::lock_guard lock(secrets_mutex_);
+    auto known = secrets_.find(message.workspace.value());
+    if (known == secrets_.end()) {
+      ASSIGN_OR_RETURN(std::string looked_up, options_.secret_of(message.workspace));
+      known = secrets_.emplace(message.workspace.value(), std::move(looked_up)).first;
+    }
+    secret = known->second;
+  }
   const Instant now = options_.clock->Now();
   const int64_t unix_seconds = ToUnixMicros(now) / 1'000'000;
 

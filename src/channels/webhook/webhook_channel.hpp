@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "channels/channel.hpp"
 #include "core/common/clock.hpp"
 
@@ -58,6 +59,9 @@ class WebhookChannel final : public Channel {
   Options options_;
   std::mutex mutex_;            // one transfer at a time on the reused handle
   std::unique_ptr<Curl> curl_;  // guarded by mutex_; keeps connections alive between sends
+  // Secrets looked up once per workspace (they are never rotated in place).
+  std::mutex secrets_mutex_;
+  absl::flat_hash_map<int64_t, std::string> secrets_;  // guarded by secrets_mutex_
 };
 
 }  // namespace cadent::channels

@@ -158,15 +158,21 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
   Result<std::string> WebhookSecret(WorkspaceId id, std::string_view candidate) override {
     if (candidate.empty()) return absl::InvalidArgumentError("empty webhook secret");
     std::lock_guard lock(shared_.mutex);
+    // Read first: only the very first call writes (and takes the write lock).
+    const auto read = [&]() -> Result<std::string> {
+      ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-webhook-secret"));
+      select->Bind(1, id.value());
+      ASSIGN_OR_RETURN(bool found, select->Step());
+      if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
+      std::string secret = select->Text(0);
+      select->Reset();
+      return secret;
+    };
+    ASSIGN_OR_RETURN(std::string secret, read());
+    if (!secret.empty()) return secret;
     ASSIGN_OR_RETURN(Statement * set, shared_.Query("workspace-webhook-secret-if-empty"));
     TRY(set->Bind(1, id.value()).Bind(2, candidate).Run());
-    ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-webhook-secret"));
-    select->Bind(1, id.value());
-    ASSIGN_OR_RETURN(bool found, select->Step());
-    if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
-    std::string secret = select->Text(0);
-    select->Reset();
-    return secret;
+    return read();
   }
 
   Result<std::vector<Workspace>> List() override {
