@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,12 +33,20 @@ struct OutgoingMessage {
   int attempt = 1;  // 1 for the first attempt
 
   SenderId sender;
-  std::string sender_name;   // the sender account's name (its key in the workspace)
+  std::string sender_name;  // the sender account's name (its key in the workspace)
+  // The sender account's transport ("outbox", "smtp", "sendgrid", ..., "webhook" for webhook
+  // steps): the Router sends the message to the channel of that name. "" = by kind only.
+  std::string transport;
   std::string from_address;  // email address, LinkedIn account, or phone number
   std::string from_name;
   std::string to_address;  // email, E.164 phone, or LinkedIn profile URL / provider id
   std::string to_name;
+  std::string reply_to;  // email only; "" = none
 
+  // Email only: the RFC 5322 Message-ID without angle brackets, chosen by the dispatcher
+  // (<message id>.<attempt>@<sending domain>) and stored with the message so that replies
+  // and later steps of the thread can name it. "" = the channel makes one.
+  std::string message_id;
   std::string subject;  // email only
   std::string html;     // email only
   std::string text;
@@ -86,6 +95,16 @@ class Channel {
   // message this channel cannot carry, e.g. an SMS to a mail channel). A kAccepted result
   // means the provider has the message: the dispatcher records it sent.
   virtual Result<SendResult> Send(const OutgoingMessage& message) = 0;
+
+  // Sends several messages; one result per message, in order. The default calls Send for
+  // each in turn. Channels that can send in parallel (SMTP's connection pool, HTTP APIs)
+  // override it; they must still give every message its own result.
+  virtual std::vector<Result<SendResult>> SendBatch(std::span<const OutgoingMessage* const> batch) {
+    std::vector<Result<SendResult>> results;
+    results.reserve(batch.size());
+    for (const OutgoingMessage* message : batch) results.push_back(Send(*message));
+    return results;
+  }
 
   // After a crash: did the message with this id (sent by this channel's account, last
   // attempt `attempt`) reach the provider? Called once per ambiguous message at recovery,

@@ -38,19 +38,62 @@ Channel* Router::For(templating::Channel kind) const {
   return nullptr;
 }
 
-Result<SendResult> Router::Send(const OutgoingMessage& message) {
+Result<Channel*> Router::Route(const OutgoingMessage& message) const {
+  if (!message.transport.empty()) {
+    for (const auto& candidate : channels_) {
+      if (candidate->name() == message.transport) return candidate.get();
+    }
+    // Never another channel instead: mail meant for a provider must not land in the outbox.
+    return absl::InvalidArgumentError(
+        StrCat("transport '", message.transport, "' is not available in this process"));
+  }
   Channel* channel = For(message.channel);
   if (channel == nullptr) {
     return absl::InvalidArgumentError(
         StrCat("no channel carries ", templating::ToString(message.channel), " messages"));
   }
+  return channel;
+}
+
+Result<SendResult> Router::Send(const OutgoingMessage& message) {
+  ASSIGN_OR_RETURN(Channel * channel, Route(message));
   return channel->Send(message);
 }
 
+std::vector<Result<SendResult>> Router::SendBatch(std::span<const OutgoingMessage* const> batch) {
+  std::vector<Result<SendResult>> results(batch.size(), Result<SendResult>(SendResult{}));
+  // Channels in order of first appearance, each with the positions of its messages.
+  std::vector<std::pair<Channel*, std::vector<size_t>>> groups;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Result<Channel*> channel = Route(*batch[i]);
+    if (!channel.ok()) {
+      results[i] = channel.status();
+      continue;
+    }
+    auto group = std::find_if(groups.begin(), groups.end(),
+                              [&](const auto& g) { return g.first == *channel; });
+    if (group == groups.end()) group = groups.insert(groups.end(), {*channel, {}});
+    group->second.push_back(i);
+  }
+  for (auto& [channel, positions] : groups) {
+    std::vector<const OutgoingMessage*> share;
+    share.reserve(positions.size());
+    for (const size_t i : positions) share.push_back(batch[i]);
+    std::vector<Result<SendResult>> sent = channel->SendBatch(share);
+    for (size_t k = 0; k < positions.size(); ++k) {
+      results[positions[k]] = k < sent.size()
+                                  ? std::move(sent[k])
+                                  : Result<SendResult>(absl::InternalError(StrCat(
+                                        channel->name(), " returned too few batch results")));
+    }
+  }
+  return results;
+}
+
 Result<ReconcileResult> Router::Reconcile(const OutgoingMessage& message) {
-  Channel* channel = For(message.channel);
-  if (channel == nullptr) return ReconcileResult{};
-  return channel->Reconcile(message);
+  Result<Channel*> channel = Route(message);
+  if (!channel.ok()) return ReconcileResult{};
+  return (*channel)->Reconcile(message);
 }
 
 Status Router::Flush() {

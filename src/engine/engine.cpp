@@ -853,6 +853,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     }
     out.sender = sender->account.id;
     out.sender_name = sender->account.name;
+    out.transport = sender->account.transport;
     out.from_address = sender->account.address;
     out.from_name = sender->account.from_name;
     out.to_address = to;
@@ -882,19 +883,33 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
   };
   std::vector<Outcome> outcomes;
   outcomes.reserve(sending.size());
+  std::vector<Prepared*> live;
+  std::vector<const channels::OutgoingMessage*> batch;
+  live.reserve(sending.size());
+  batch.reserve(sending.size());
   for (Prepared& p : sending) {
     if (lost[p.unit]) {
       ReleaseSlot(p.out.id);
       continue;
     }
-    Result<channels::SendResult> result = channel_.Send(p.out);
+    live.push_back(&p);
+    batch.push_back(&p.out);
+  }
+  // One call: a channel with a connection pool sends the batch in parallel.
+  std::vector<Result<channels::SendResult>> results =
+      batch.empty() ? std::vector<Result<channels::SendResult>>() : channel_.SendBatch(batch);
+  for (size_t i = 0; i < live.size(); ++i) {
+    Result<channels::SendResult> result =
+        i < results.size()
+            ? std::move(results[i])
+            : Result<channels::SendResult>(absl::InternalError("the channel returned no result"));
     if (!result.ok()) {
       channels::SendResult failed;
       failed.code = sequence::SendCode::kRejected;
       failed.detail = std::string(result.status().message());
-      outcomes.push_back(Outcome{&p, std::move(failed)});
+      outcomes.push_back(Outcome{live[i], std::move(failed)});
     } else {
-      outcomes.push_back(Outcome{&p, *std::move(result)});
+      outcomes.push_back(Outcome{live[i], *std::move(result)});
     }
   }
   if (!outcomes.empty()) TRY(channel_.Flush());

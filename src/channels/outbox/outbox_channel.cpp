@@ -11,7 +11,7 @@
 #include <system_error>
 #include <utility>
 
-#include "channels/outbox/eml.hpp"
+#include "channels/email/eml.hpp"
 #include "core/common/strings.hpp"
 #include "nlohmann/json.hpp"
 

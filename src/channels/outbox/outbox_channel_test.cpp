@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "channels/outbox/eml.hpp"
+#include "channels/email/eml.hpp"
 #include "core/common/strings.hpp"
 #include "nlohmann/json.hpp"
 

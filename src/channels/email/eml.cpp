@@ -1,4 +1,4 @@
-#include "channels/outbox/eml.hpp"
+#include "channels/email/eml.hpp"
 
 #include <gmime/gmime.h>
 
@@ -94,8 +94,8 @@ GPtr<GMimeTextPart> TextPart(const char* subtype, std::string_view text) {
   return part;
 }
 
-constexpr std::array<std::string_view, 6> kOwnHeaders = {"From", "To",         "Subject",
-                                                         "Date", "Message-ID", "MIME-Version"};
+constexpr std::array<std::string_view, 7> kOwnHeaders = {
+    "From", "To", "Reply-To", "Subject", "Date", "Message-ID", "MIME-Version"};
 
 std::string ToLf(std::string_view text) {
   std::string out;
@@ -179,6 +179,9 @@ std::string RenderEml(const OutgoingMessage& message, std::string_view message_i
   AddMailbox(g_mime_message_get_from(mime.get()), message.from_name, message.from_address);
   AddMailbox(g_mime_message_get_addresses(mime.get(), GMIME_ADDRESS_TYPE_TO), message.to_name,
              message.to_address);
+  if (!message.reply_to.empty()) {
+    AddMailbox(g_mime_message_get_reply_to(mime.get()), "", message.reply_to);
+  }
   g_mime_message_set_subject(mime.get(), HeaderText(message.subject).c_str(), "utf-8");
   const gint64 seconds =
       std::chrono::floor<std::chrono::seconds>(message.attempt_at).time_since_epoch().count();
@@ -186,7 +189,9 @@ std::string RenderEml(const OutgoingMessage& message, std::string_view message_i
   g_mime_message_set_date(mime.get(), date);
   g_date_time_unref(date);
   const std::string id =
-      StrCat(message.id.value(), ".", message.attempt, "@", HeaderText(message_id_domain));
+      message.message_id.empty()
+          ? StrCat(message.id.value(), ".", message.attempt, "@", HeaderText(message_id_domain))
+          : HeaderText(message.message_id);
   g_mime_message_set_message_id(mime.get(), id.c_str());
 
   // Set before the extra headers so that GMime's MIME-Version header comes first.

@@ -14,7 +14,8 @@
 namespace cadent::channels {
 
 // The message as an RFC 5322 file (CRLF line ends): From, To, Subject (RFC 2047 when not
-// ASCII), Date (attempt_at), Message-ID <id.attempt@message_id_domain>, MIME-Version, the
+// ASCII), Date (attempt_at), Message-ID (message.message_id, or
+// <id.attempt@message_id_domain> when that is empty), Reply-To when set, MIME-Version, the
 // extra headers in order, then a multipart/alternative of text/plain and text/html (a lone
 // text/plain part when html is empty), UTF-8 and quoted-printable, so no line exceeds 998
 // octets. Control characters (CR, LF, ...) in names, addresses, the subject and header
@@ -23,8 +24,8 @@ namespace cadent::channels {
 std::string RenderEml(const OutgoingMessage& message, std::string_view message_id_domain);
 
 // kInvalidArgument, naming the header, when an extra header name is not printable ASCII
-// without ':' or spaces, or names a header RenderEml sets itself (From, To, Subject, Date,
-// Message-ID, MIME-Version, Content-*).
+// without ':' or spaces, or names a header RenderEml sets itself (From, To, Reply-To, Subject,
+// Date, Message-ID, MIME-Version, Content-*).
 Status CheckEmlHeaders(const std::vector<std::pair<std::string, std::string>>& headers);
 
 // A message file parsed back.
