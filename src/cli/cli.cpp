@@ -22,6 +22,17 @@ std::string Context::DefaultOutbox() const {
   return (parent.empty() ? std::filesystem::path("outbox") : parent / "outbox").string();
 }
 
+Result<const SecretBox*> Context::Secrets() {
+  if (!secrets_) {
+    const std::filesystem::path parent = std::filesystem::path(db_path_).parent_path();
+    ASSIGN_OR_RETURN(
+        secrets_, SecretBox::FromEnvironment(
+                      (parent.empty() ? std::filesystem::path("cadent.key") : parent / "cadent.key")
+                          .string()));
+  }
+  return &*secrets_;
+}
+
 Result<std::unique_ptr<channels::Channel>> Context::OpenChannels(const std::string& outbox_dir) {
   ASSIGN_OR_RETURN(Database * db, Db());
   std::vector<std::unique_ptr<channels::Channel>> channels;

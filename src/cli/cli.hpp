@@ -5,11 +5,13 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "channels/channel.hpp"
 #include "core/common/clock.hpp"
 #include "core/common/result.hpp"
+#include "engine/secrets.hpp"
 #include "storage/database.hpp"
 
 namespace CLI {
@@ -57,6 +59,11 @@ class Context {
   // channel (the outbox at `outbox_dir`).
   Result<std::unique_ptr<channels::Channel>> OpenChannels(const std::string& outbox_dir);
 
+  // The key sender credentials and DKIM keys are sealed with: $CADENT_SECRET_KEY (hex), or
+  // the file $CADENT_SECRET_KEY_FILE, or cadent.key beside the database (made, mode 0600,
+  // on first use). Loaded on first use.
+  Result<const SecretBox*> Secrets();
+
   // Prints "cadent: <message>" and records the exit code for the status
   // (2 for bad input, 1 otherwise).
   void Fail(const Status& status);
@@ -68,6 +75,7 @@ class Context {
   std::unique_ptr<FakeClock> fixed_clock_;  // --now; declared first: the database outlives
                                             // neither it nor the environment's clock
   std::unique_ptr<Database> db_;
+  std::optional<SecretBox> secrets_;
   std::string db_path_ = "var/cadent.db";
   int64_t workspace_ = 1;
   bool json_ = false;

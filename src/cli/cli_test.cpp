@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/cli_test_fixture.hpp"
+#include "engine/sender_transport.hpp"
 #include "nlohmann/json.hpp"
 
 namespace cadent::cli {
@@ -159,6 +160,88 @@ TEST_F(CliTest, TheWebhookSecretIsMadeOnceAndNeverShownElsewhere) {
   Outcome show = Cadent({"workspace", "show"});
   ASSERT_EQ(show.code, 0) << show.err;
   EXPECT_EQ(show.out.find(secret), std::string::npos);
+}
+
+TEST_F(CliTest, SenderSecretsAreSealedOutsideTheDatabaseAndNeverShown) {
+  const std::string secret_file = Write("password.txt", "hunter2-correct-horse\n");
+  Outcome added = Cadent({"senders", "add", "ana", "--address", "ana@acme.example", "--transport",
+                          "smtp", "--endpoint", "smtps://mail.acme.example:465", "--auth", "login",
+                          "--username", "ana", "--secret-file", secret_file, "--reply-to",
+                          "replies@acme.example", "--connections", "4"});
+  ASSERT_EQ(added.code, 0) << added.err;
+  EXPECT_THAT(added.err, ::testing::HasSubstr("via smtp"));
+
+  // The master key was made beside the database, private to its owner.
+  const fs::path key = fs::path(db_path_).parent_path() / "cadent.key";
+  ASSERT_TRUE(fs::exists(key));
+  EXPECT_EQ(fs::status(key).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  // Neither the database nor any listing holds the password.
+  std::ifstream db_file(db_path_, std::ios::binary);
+  std::stringstream bytes;
+  bytes << db_file.rdbuf();
+  Outcome wal = Cadent({"db", "status"});  // checkpoints nothing, but the WAL is read too
+  std::ifstream wal_file(db_path_ + "-wal", std::ios::binary);
+  bytes << wal_file.rdbuf();
+  EXPECT_EQ(bytes.str().find("hunter2"), std::string::npos);
+  Outcome listed = Cadent({"--json", "senders", "list"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(listed.out.find("hunter2"), std::string::npos);
+  EXPECT_EQ(listed.Json()[0]["transport"], "smtp");
+  EXPECT_EQ(listed.Json()[0]["settings"]["endpoint"], "smtps://mail.acme.example:465");
+  EXPECT_EQ(listed.Json()[0]["settings"]["connections"], 4);
+  EXPECT_EQ(listed.Json()[0]["has_credentials"], true);
+  EXPECT_EQ(listed.Json()[0]["reply_to"], "replies@acme.example");
+
+  // With the key, the account's transport opens to the secret.
+  Result<std::unique_ptr<Database>> db = storage::sqlite::OpenSqliteDatabase({db_path_}, clock_);
+  ASSERT_TRUE(db.ok()) << db.status();
+  Result<std::optional<SenderAccount>> ana = (*db)->senders().FindByName(kDefaultWorkspace, "ana");
+  ASSERT_TRUE(ana.ok() && ana->has_value());
+  Result<SecretBox> box = SecretBox::FromFile(key.string());
+  ASSERT_TRUE(box.ok()) << box.status();
+  Result<channels::EmailTransport> transport = TransportOf(**ana, *box);
+  ASSERT_TRUE(transport.ok()) << transport.status();
+  EXPECT_EQ(transport->secret, "hunter2-correct-horse");
+  EXPECT_EQ(transport->auth, "login");
+}
+
+TEST_F(CliTest, SenderTransportMistakesAreRefusedAndNothingIsAdded) {
+  const std::string secret_file = Write("key.txt", "k");
+  const auto refused = [&](std::vector<std::string> args, std::string_view why) {
+    std::vector<std::string> full = {"senders", "add", "bad", "--address", "bad@acme.example"};
+    full.insert(full.end(), args.begin(), args.end());
+    Outcome outcome = Cadent(full);
+    EXPECT_EQ(outcome.code, 2) << outcome.err;
+    EXPECT_THAT(outcome.err, ::testing::HasSubstr(std::string(why)));
+  };
+  refused({"--transport", "smtp", "--endpoint", "http://mail.acme.example"}, "smtp://host:587");
+  refused({"--transport", "smtp", "--endpoint", "smtp://m:587", "--auth", "plain"},
+          "needs a username");
+  refused({"--transport", "sendgrid"}, "API key");
+  refused({"--transport", "ses", "--secret-file", secret_file}, "region");
+  refused({"--transport", "mailgun", "--secret-file", secret_file}, "sending domain");
+  refused({"--transport", "resend", "--secret-env", "CADENT_TEST_UNSET_VARIABLE"}, "is unset");
+  refused({"--transport", "resend", "--secret-env", "HOME", "--secret-file", secret_file},
+          "give one of");
+  refused({"--channel", "sms", "--transport", "resend", "--secret-file", secret_file},
+          "is for email senders");
+  Outcome listed = Cadent({"--json", "senders", "list"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_TRUE(listed.Json().empty());
+}
+
+TEST_F(CliTest, SenderTestSendsOneMessageThroughItsTransport) {
+  ASSERT_EQ(Cadent({"senders", "add", "box", "--address", "box@acme.example"}).code, 0);
+  Outcome sent = Cadent({"--json", "senders", "test", "box", "--to", "me@acme.example"});
+  ASSERT_EQ(sent.code, 0) << sent.err;
+  EXPECT_EQ(sent.Json()["result"], "accepted");
+  std::ifstream lines(fs::path(db_path_).parent_path() / "outbox" / "messages.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_THAT(line, ::testing::HasSubstr("me@acme.example"));
+  EXPECT_EQ(Cadent({"senders", "test", "box", "--to", "nobody"}).code, 2);
+  EXPECT_EQ(Cadent({"senders", "test", "ghost", "--to", "me@acme.example"}).code, 2);
 }
 
 }  // namespace

@@ -128,7 +128,7 @@ Status AddEvent(Context& context, const EventArgs& args) {
     return absl::InvalidArgumentError(
         StrCat("--kind '", args.kind,
                "' is not one of opened, clicked, replied, accepted, bounced, unsubscribed, "
-               "complained, converted, auto_replied"));
+               "complained, converted, auto_replied, soft_bounced"));
   }
   Instant at = context.clock().Now();
   if (!args.at.empty()) {

@@ -49,6 +49,23 @@ channels::OutgoingMessage BaseMessage(const Message& m, Instant now) {
   return out;
 }
 
+// The domain of an email address ("invalid" when it has none: a Message-ID needs one).
+std::string_view DomainOf(std::string_view address) {
+  const size_t at = address.rfind('@');
+  return at == std::string_view::npos || at + 1 == address.size() ? std::string_view("invalid")
+                                                                  : address.substr(at + 1);
+}
+
+// "Re: Re: Fwd: x" -> "Fwd: x": the reply prefixes a thread's subject may already carry.
+std::string_view WithoutReplyPrefix(std::string_view subject) {
+  while (subject.size() >= 3 && (subject[0] == 'R' || subject[0] == 'r') &&
+         (subject[1] == 'E' || subject[1] == 'e') && subject[2] == ':') {
+    subject.remove_prefix(3);
+    while (!subject.empty() && subject.front() == ' ') subject.remove_prefix(1);
+  }
+  return subject;
+}
+
 std::string AddressFor(templating::Channel channel, const ContactData& contact) {
   switch (channel) {
     case templating::Channel::kEmail:
@@ -307,6 +324,25 @@ Status Engine::Recover(Instant now, PassStats& stats) {
   }
 }
 
+Status Engine::Thread(const Message& m, channels::OutgoingMessage& out) {
+  ASSIGN_OR_RETURN(std::vector<EngineStore::SentEmail> thread,
+                   db_.engine().EmailThread(m.workspace_id, m.enrollment_id));
+  if (thread.empty()) return OkStatus();
+  // References: the root and the latest ones, at most 10 ids (RFC 5322 3.6.4 keeps the
+  // root when a long chain is trimmed; receivers thread by either).
+  constexpr size_t kMaxReferences = 10;
+  std::string references = StrCat("<", thread.front().rfc_message_id, ">");
+  const size_t tail = std::max<size_t>(
+      1, thread.size() > kMaxReferences ? thread.size() - (kMaxReferences - 1) : 1);
+  for (size_t i = tail; i < thread.size(); ++i) {
+    references += StrCat(" <", thread[i].rfc_message_id, ">");
+  }
+  out.headers.emplace_back("In-Reply-To", StrCat("<", thread.back().rfc_message_id, ">"));
+  out.headers.emplace_back("References", std::move(references));
+  out.subject = StrCat("Re: ", WithoutReplyPrefix(thread.front().subject));
+  return OkStatus();
+}
+
 Status Engine::RecoverMessages(const std::vector<Message>& expired, Instant now, PassStats& stats) {
   {
     std::vector<ChangeUnit> units;
@@ -323,6 +359,12 @@ Status Engine::RecoverMessages(const std::vector<Message>& expired, Instant now,
         channels::OutgoingMessage probe = BaseMessage(m, now);
         probe.attempt = m.attempts;  // the attempt in doubt, already counted
         probe.sender = m.sender;
+        // The channel that sent it answers (the router goes by transport): without the
+        // sender's transport, the outbox would be asked about mail an SMTP server has.
+        if (m.sender.valid()) {
+          Result<SenderAccount> account = db_.senders().Get(m.workspace_id, m.sender);
+          probe.transport = account.ok() ? account->transport : "?";
+        }
         Result<channels::ReconcileResult> known = channel_.Reconcile(probe);
         const channels::Reconciled state =
             known.ok() ? known->state : channels::Reconciled::kUnknown;
@@ -860,12 +902,22 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     out.to_name = StrCat(c.contact.data.first_name, c.contact.data.last_name.empty() ? "" : " ",
                          c.contact.data.last_name);
     out.planned_at = reservation.at;
+    if (m.channel == templating::Channel::kEmail) {
+      out.reply_to = sender->account.reply_to;
+      out.message_id = StrCat(m.id.value(), ".", out.attempt, "@", DomainOf(out.from_address));
+      const sequence::Step* step = runtime->StepOf(m.version, m.step);
+      if (step != nullptr && step->same_thread) TRY(Thread(m, out));
+    }
 
     ChangeUnit unit;
     MessageChange attempt = Change(m.id, MessageStatus::kClaimed, MessageEvent::kAttempt, m.fence);
     attempt.count_attempt = true;
     attempt.slot_at = std::optional<Instant>(reservation.at);
     attempt.sender = reservation.sender;
+    if (m.channel == templating::Channel::kEmail) {
+      attempt.rfc_message_id = out.message_id;
+      attempt.subject = out.subject;
+    }
     unit.messages.push_back(std::move(attempt));
     first.push_back(std::move(unit));
     sending.push_back(Prepared{&c, runtime, std::move(out), reservation, first.size() - 1});

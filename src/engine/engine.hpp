@@ -107,6 +107,10 @@ class Engine {
   Result<int64_t> CompleteFinished();
   Status Recover(Instant now, PassStats& stats);
   Status RecoverMessages(const std::vector<Message>& expired, Instant now, PassStats& stats);
+  // A follow-up in the thread of the enrollment's earlier emails: In-Reply-To the latest,
+  // References the thread, and the first one's subject with "Re: ". Nothing when none was
+  // sent yet (the step opens the thread).
+  Status Thread(const Message& m, channels::OutgoingMessage& out);
   Status ApplyEvents(Instant now, PassStats& stats);
   Status WakeEnrollments(Instant now, PassStats& stats);
   // One claim-send-record cycle; returns how many messages it claimed.

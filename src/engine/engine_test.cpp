@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "channels/email/eml.hpp"
 #include "engine/engine_test_fixture.hpp"
 
 namespace cadent {
@@ -293,6 +295,80 @@ TEST_F(EngineTest, UnsubscribeLinkAndHeadersAreMintedPerMessage) {
   content << eml.rdbuf();
   EXPECT_THAT(content.str(), HasSubstr(StrCat("/u/", lines[0].id.value())));
   EXPECT_THAT(content.str(), HasSubstr("List-Unsubscribe"));
+}
+
+TEST_F(EngineTest, SameThreadFollowUpsReplyToTheThreadWithTheOpenersSubject) {
+  IntroWithFollowUps("Quick question, {{first_name}}",
+                     "<p>Hi</p><a href=\"{{unsubscribe_url}}\">u</a>");
+  SenderAccount account;
+  account.workspace_id = ws_;
+  account.name = "alice";
+  account.address = "alice@Sender.example";
+  account.reply_to = "replies@sender.example";
+  account.policy_json = kNoSpacing;
+  ASSERT_TRUE(db().senders().Add(account).ok());
+  CampaignDefinition def = ThreeStepEmail("threads", {"alice"});
+  def.sequence.steps[1].same_thread = true;
+  def.sequence.steps[2].same_thread = true;
+  const Contact ann = AddContact("ann", "example.com", "US", "America/New_York");
+  const CampaignId id = Create(def);
+  Launch(id);
+  OpenOutbox();
+  StartEngine();
+  RunUntil(At("2026-12-20T00:00:00Z"));
+  const std::vector<engine_testing::OutboxLine> lines = OutboxLines();
+  ASSERT_EQ(lines.size(), 3u);
+  std::vector<channels::ParsedEml> emls;
+  for (const engine_testing::OutboxLine& line : lines) {
+    std::ifstream file(dir_ / "outbox" / "eml" / StrCat(line.id.value(), ".eml"));
+    std::stringstream content;
+    content << file.rdbuf();
+    Result<channels::ParsedEml> parsed = channels::ParseEml(content.str());
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    emls.push_back(*std::move(parsed));
+  }
+  const auto header = [](const channels::ParsedEml& eml, std::string_view name) {
+    for (const auto& h : eml.headers) {
+      if (absl::EqualsIgnoreCase(h.name, ToAbsl(name))) return h.value;
+    }
+    return std::string("(none)");
+  };
+  // Our own Message-ID on the sending domain, one per message and attempt.
+  const std::string intro_id = StrCat("<", lines[0].id.value(), ".1@Sender.example>");
+  const std::string bump_id = StrCat("<", lines[1].id.value(), ".1@Sender.example>");
+  EXPECT_EQ(header(emls[0], "Message-ID"), intro_id);
+  EXPECT_EQ(header(emls[0], "Reply-To"), "replies@sender.example");
+  EXPECT_EQ(header(emls[0], "In-Reply-To"), "(none)");
+  EXPECT_EQ(emls[0].subject, "Quick question, ann");
+  // The bump answers the intro; the breakup answers the bump and names the whole thread.
+  EXPECT_EQ(header(emls[1], "In-Reply-To"), intro_id);
+  EXPECT_EQ(header(emls[1], "References"), intro_id);
+  EXPECT_EQ(emls[1].subject, "Re: Quick question, ann");
+  EXPECT_EQ(header(emls[2], "In-Reply-To"), bump_id);
+  EXPECT_EQ(header(emls[2], "References"), StrCat(intro_id, " ", bump_id));
+  EXPECT_EQ(emls[2].subject, "Re: Quick question, ann");
+
+  // Stored: the thread in order, and each email found by its Message-ID (brackets or not),
+  // in its own workspace only.
+  const Enrollment enrollment = EnrollmentOf(id, ann);
+  Result<std::vector<EngineStore::SentEmail>> thread =
+      db().engine().EmailThread(ws_, enrollment.id);
+  ASSERT_TRUE(thread.ok()) << thread.status();
+  ASSERT_EQ(thread->size(), 3u);
+  EXPECT_EQ((*thread)[0].id, lines[0].id);
+  EXPECT_EQ((*thread)[2].subject, "Re: Quick question, ann");
+  Result<std::optional<EngineStore::SentEmail>> found = db().engine().FindEmail(ws_, bump_id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, lines[1].id);
+  EXPECT_EQ((*found)->enrollment, enrollment.id);
+  EXPECT_EQ((*found)->contact, ann.id);
+  EXPECT_TRUE(db().engine().FindEmail(ws_, bump_id.substr(1, bump_id.size() - 2))->has_value());
+  EXPECT_FALSE(
+      db().engine().FindEmail(ws_, StrCat(lines[1].id.value(), ".1@forged.example"))->has_value());
+  EXPECT_FALSE(db().engine().FindEmail(ws_, "no-digits@x")->has_value());
+  Result<Workspace> other = db().workspaces().Create("Other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(db().engine().FindEmail(other->id, bump_id)->has_value());
 }
 
 TEST_F(EngineTest, PauseStopsClaimsAndResumeReplansOverdueMessages) {

@@ -3,6 +3,7 @@
 // store never judges a definition.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,34 +78,75 @@ class CampaignStore {
   virtual Status SetArchived(WorkspaceId workspace, CampaignId id, bool archived) = 0;
 };
 
-// A sender account: a mailbox, a LinkedIn account or a phone number. The email issue adds
-// transports and sealed credentials; the engine needs its identity and its pacing policy.
+// A sender account: a mailbox, a LinkedIn account or a phone number: its identity, its
+// pacing policy, and how it reaches its provider (transport, settings and sealed secrets).
 struct SenderAccount {
   SenderId id;
   WorkspaceId workspace_id;
   std::string name;               // unique per workspace
   std::string channel = "email";  // "email", "linkedin" or "sms"
+  // "outbox" (files), "smtp", "sendgrid", "mailgun", "postmark", "ses", "resend".
   std::string transport = "outbox";
   std::string address;  // from address, LinkedIn account, or E.164 number
   std::string from_name;
+  std::string reply_to;            // email: Reply-To ("" = none)
   std::string time_zone = "UTC";   // where its caps count days and hours
   std::string policy_json = "{}";  // engine/sender_policy: caps, spacing, warm-up
   std::string signature;
   std::string flagged;  // why the account needs attention ("" = fine)
+  // The transport's settings without secrets (engine/sender_transport: endpoint, username,
+  // auth, region, domain, TLS, connections, inbox).
+  std::string settings_json = "{}";
+  // The secrets as base64 of a libsodium secretbox bound to this account's id; storage never
+  // opens it ("" = none). Never printed, logged or returned by the API.
+  std::string sealed_credentials;
+  uint32_t imap_uidvalidity = 0;  // the inbox poller's position: UIDVALIDITY and last UID
+  uint32_t imap_last_uid = 0;
   Instant created_at;
   Instant updated_at;
 };
+
+// A DKIM signing key for one sending domain of a workspace.
+struct DkimKeyRecord {
+  int64_t id = 0;
+  WorkspaceId workspace_id;
+  std::string domain;  // lower case
+  std::string selector;
+  std::string algorithm;   // "rsa-sha256" or "ed25519-sha256"
+  std::string sealed_key;  // the private key (PEM), sealed and bound to `id`
+  std::string dns_txt;     // the public record to publish at <selector>._domainkey.<domain>
+  Instant created_at;
+};
+
+// Seals a secret for the row it will belong to, once the row's id is known (secrets are
+// bound to their row's id, so the insert and the seal share one transaction).
+using SealFor = std::function<Result<std::string>(int64_t id)>;
 
 class SenderStore {
  public:
   virtual ~SenderStore() = default;
   // kAlreadyExists when the name is taken; kInvalidArgument for an empty name or address.
-  virtual Result<SenderAccount> Add(const SenderAccount& account) = 0;
+  // With `seal`, account.sealed_credentials is replaced by seal(new id) in the same
+  // transaction (nothing is added when it fails).
+  virtual Result<SenderAccount> Add(const SenderAccount& account,
+                                    const SealFor& seal = nullptr) = 0;
   virtual Result<SenderAccount> Get(WorkspaceId workspace, SenderId id) = 0;
   virtual Result<std::optional<SenderAccount>> FindByName(WorkspaceId workspace,
                                                           std::string_view name) = 0;
   virtual Result<std::vector<SenderAccount>> List(WorkspaceId workspace) = 0;
   virtual Status SetFlag(WorkspaceId workspace, SenderId id, std::string_view flagged) = 0;
+  virtual Status SetCredentials(WorkspaceId workspace, SenderId id, std::string_view sealed) = 0;
+  // The inbox poller's position.
+  virtual Status SetInboxPosition(WorkspaceId workspace, SenderId id, uint32_t uidvalidity,
+                                  uint32_t last_uid) = 0;
+
+  // DKIM keys, one per domain. AddDkimKey: kAlreadyExists when the domain has one; the key
+  // is sealed by seal(new id) in the insert's transaction.
+  virtual Result<DkimKeyRecord> AddDkimKey(const DkimKeyRecord& key, const SealFor& seal) = 0;
+  virtual Result<std::optional<DkimKeyRecord>> FindDkimKey(WorkspaceId workspace,
+                                                           std::string_view domain) = 0;
+  virtual Result<std::vector<DkimKeyRecord>> ListDkimKeys(WorkspaceId workspace) = 0;
+  virtual Status RemoveDkimKey(WorkspaceId workspace, std::string_view domain) = 0;
   // kFailedPrecondition when messages still reference it.
   virtual Status Remove(WorkspaceId workspace, SenderId id) = 0;
 };

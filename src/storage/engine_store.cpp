@@ -4,9 +4,9 @@
 
 namespace cadent {
 namespace {
-constexpr std::array<std::string_view, 9> kEventKindNames = {
-    "opened",       "clicked",    "replied",   "accepted",    "bounced",
-    "unsubscribed", "complained", "converted", "auto_replied"};
+constexpr std::array<std::string_view, 10> kEventKindNames = {
+    "opened",       "clicked",    "replied",   "accepted",     "bounced",
+    "unsubscribed", "complained", "converted", "auto_replied", "soft_bounced"};
 }  // namespace
 
 std::string_view ToString(EventKind kind) { return kEventKindNames[static_cast<size_t>(kind)]; }

@@ -75,6 +75,7 @@ enum class EventKind : uint8_t {
   kComplained,
   kConverted,
   kAutoReplied,  // out-of-office and other automatic replies: recorded, never a stop
+  kSoftBounced,  // a delivery delayed or refused for now (DSN 4.x.x): recorded, never a stop
 };
 std::string_view ToString(EventKind kind);
 std::optional<EventKind> ParseEventKind(std::string_view text);
@@ -132,6 +133,8 @@ struct MessageChange {
   std::optional<std::string> provider_id;
   std::optional<std::string> error;
   std::optional<std::string> reasons;
+  std::optional<std::string> rfc_message_id;  // email: the Message-ID it goes out with
+  std::optional<std::string> subject;         // email: its rendered subject
 };
 
 // A change of an enrollment, applied only if it still has status `from` and step `from_step`.
@@ -278,6 +281,23 @@ class EngineStore {
   // Enrollments of a campaign by status.
   virtual Result<std::vector<std::pair<sequence::EnrollmentStatus, int64_t>>> EnrollmentCounts(
       WorkspaceId workspace, CampaignId campaign) = 0;
+  // An email as it went out, for threads and for matching replies.
+  struct SentEmail {
+    MessageId id;
+    CampaignId campaign;
+    EnrollmentId enrollment;
+    ContactId contact;
+    std::string rfc_message_id;  // without <>
+    std::string subject;
+  };
+  // The enrollment's sent emails that carry a Message-ID, oldest first.
+  virtual Result<std::vector<SentEmail>> EmailThread(WorkspaceId workspace,
+                                                     EnrollmentId enrollment) = 0;
+  // The email of this workspace sent (or being sent) with this Message-ID (with or without
+  // <>); nullopt when there is none.
+  virtual Result<std::optional<SentEmail>> FindEmail(WorkspaceId workspace,
+                                                     std::string_view rfc_message_id) = 0;
+
   // Messages in status unknown (the ambiguous window), for reports.
   virtual Result<std::vector<Message>> UnknownMessages(WorkspaceId workspace, int limit) = 0;
 };

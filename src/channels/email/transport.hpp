@@ -22,9 +22,9 @@ struct EmailTransport {
   // smtp: password, or the OAuth access token with auth "xoauth2"; APIs: the API key (ses:
   // the secret access key; postmark: the server token).
   std::string secret;
-  std::string auth;    // smtp: "plain", "login", "xoauth2", or "" (no AUTH)
-  std::string region;  // ses: "us-east-1", ...; mailgun: "us" or "eu"
-  std::string domain;  // mailgun: the sending domain
+  std::string auth;        // smtp: "plain", "login", "xoauth2", or "" (no AUTH)
+  std::string region;      // ses: "us-east-1", ...; mailgun: "us" or "eu"
+  std::string domain;      // mailgun: the sending domain
   bool verify_tls = true;  // certificate verification; off only when the user says so
   std::string ca_file;     // a CA bundle to trust instead of the system's (tests, private CAs)
   int connections = 1;     // smtp: at most this many parallel connections for the account

@@ -72,7 +72,25 @@ SenderAccount ReadSender(const Statement& row) {
   s.flagged = row.Text(10);
   s.created_at = FromUnixMicros(row.Int(11));
   s.updated_at = FromUnixMicros(row.Int(12));
+  s.reply_to = row.Text(13);
+  s.settings_json = row.Text(14);
+  s.sealed_credentials = row.Text(15);
+  s.imap_uidvalidity = static_cast<uint32_t>(row.Int(16));
+  s.imap_last_uid = static_cast<uint32_t>(row.Int(17));
   return s;
+}
+
+DkimKeyRecord ReadDkimKey(const Statement& row) {
+  DkimKeyRecord k;
+  k.id = row.Int(0);
+  k.workspace_id = WorkspaceId(row.Int(1));
+  k.domain = row.Text(2);
+  k.selector = row.Text(3);
+  k.algorithm = row.Text(4);
+  k.sealed_key = row.Text(5);
+  k.dns_txt = row.Text(6);
+  k.created_at = FromUnixMicros(row.Int(7));
+  return k;
 }
 
 }  // namespace
@@ -267,10 +285,11 @@ Status SqliteCampaignStore::SetArchived(WorkspaceId workspace, CampaignId id, bo
   return OkStatus();
 }
 
-Result<SenderAccount> SqliteSenderStore::Add(const SenderAccount& account) {
+Result<SenderAccount> SqliteSenderStore::Add(const SenderAccount& account, const SealFor& seal) {
   if (account.name.empty()) return absl::InvalidArgumentError("sender name is empty");
   if (account.address.empty()) return absl::InvalidArgumentError("sender address is empty");
   std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
   ASSIGN_OR_RETURN(Statement * insert, shared_.Query("sender-insert"));
   const int64_t now = shared_.NowUs();
   const Status inserted = insert->Bind(1, account.workspace_id.value())
@@ -283,6 +302,9 @@ Result<SenderAccount> SqliteSenderStore::Add(const SenderAccount& account) {
                               .Bind(8, account.policy_json)
                               .Bind(9, account.signature)
                               .Bind(10, now)
+                              .Bind(11, account.reply_to)
+                              .Bind(12, account.settings_json)
+                              .Bind(13, account.sealed_credentials)
                               .Run();
   if (absl::IsAlreadyExists(inserted)) {
     return absl::AlreadyExistsError(StrCat("a sender named '", account.name, "' already exists"));
@@ -295,7 +317,18 @@ Result<SenderAccount> SqliteSenderStore::Add(const SenderAccount& account) {
   TRY(inserted);
   SenderAccount out = account;
   out.id = SenderId(shared_.connection->LastInsertId());
+  if (seal) {
+    ASSIGN_OR_RETURN(out.sealed_credentials, seal(out.id.value()));
+    ASSIGN_OR_RETURN(Statement * update, shared_.Query("sender-set-credentials"));
+    TRY(update->Bind(1, account.workspace_id.value())
+            .Bind(2, out.id.value())
+            .Bind(3, out.sealed_credentials)
+            .Bind(4, now)
+            .Run());
+  }
+  TRY(tx.Commit());
   out.flagged.clear();
+  out.imap_uidvalidity = out.imap_last_uid = 0;
   out.created_at = out.updated_at = FromUnixMicros(now);
   return out;
 }
@@ -346,6 +379,105 @@ Status SqliteSenderStore::SetFlag(WorkspaceId workspace, SenderId id, std::strin
           .Run());
   if (shared_.connection->Changes() == 0) {
     return absl::NotFoundError(StrCat("no sender ", id.value()));
+  }
+  return OkStatus();
+}
+
+Status SqliteSenderStore::SetCredentials(WorkspaceId workspace, SenderId id,
+                                         std::string_view sealed) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * update, shared_.Query("sender-set-credentials"));
+  TRY(update->Bind(1, workspace.value())
+          .Bind(2, id.value())
+          .Bind(3, sealed)
+          .Bind(4, shared_.NowUs())
+          .Run());
+  if (shared_.connection->Changes() == 0) {
+    return absl::NotFoundError(StrCat("no sender ", id.value()));
+  }
+  return OkStatus();
+}
+
+Status SqliteSenderStore::SetInboxPosition(WorkspaceId workspace, SenderId id, uint32_t uidvalidity,
+                                           uint32_t last_uid) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * update, shared_.Query("sender-set-inbox-position"));
+  TRY(update->Bind(1, workspace.value())
+          .Bind(2, id.value())
+          .Bind(3, int64_t{uidvalidity})
+          .Bind(4, int64_t{last_uid})
+          .Bind(5, shared_.NowUs())
+          .Run());
+  if (shared_.connection->Changes() == 0) {
+    return absl::NotFoundError(StrCat("no sender ", id.value()));
+  }
+  return OkStatus();
+}
+
+Result<DkimKeyRecord> SqliteSenderStore::AddDkimKey(const DkimKeyRecord& key, const SealFor& seal) {
+  if (key.domain.empty() || key.selector.empty()) {
+    return absl::InvalidArgumentError("a DKIM key needs a domain and a selector");
+  }
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*shared_.connection));
+  ASSIGN_OR_RETURN(Statement * insert, shared_.Query("dkim-key-insert"));
+  const int64_t now = shared_.NowUs();
+  const Status inserted = insert->Bind(1, key.workspace_id.value())
+                              .Bind(2, key.domain)
+                              .Bind(3, key.selector)
+                              .Bind(4, key.algorithm)
+                              .Bind(5, key.dns_txt)
+                              .Bind(6, now)
+                              .Run();
+  if (absl::IsAlreadyExists(inserted)) {
+    return absl::AlreadyExistsError(StrCat("domain '", key.domain, "' already has a DKIM key"));
+  }
+  if (absl::IsFailedPrecondition(inserted)) {
+    return absl::InvalidArgumentError(
+        StrCat("DKIM key for '", key.domain, "': unknown algorithm '", key.algorithm, "'"));
+  }
+  TRY(inserted);
+  DkimKeyRecord out = key;
+  out.id = shared_.connection->LastInsertId();
+  ASSIGN_OR_RETURN(out.sealed_key, seal(out.id));
+  ASSIGN_OR_RETURN(Statement * update, shared_.Query("dkim-key-set-sealed"));
+  TRY(update->Bind(1, out.id).Bind(2, out.sealed_key).Run());
+  TRY(tx.Commit());
+  out.created_at = FromUnixMicros(now);
+  return out;
+}
+
+Result<std::optional<DkimKeyRecord>> SqliteSenderStore::FindDkimKey(WorkspaceId workspace,
+                                                                    std::string_view domain) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("dkim-key-find"));
+  select->Bind(1, workspace.value()).Bind(2, domain);
+  ASSIGN_OR_RETURN(bool found, select->Step());
+  if (!found) return std::optional<DkimKeyRecord>();
+  DkimKeyRecord k = ReadDkimKey(*select);
+  select->Reset();
+  return std::optional<DkimKeyRecord>(std::move(k));
+}
+
+Result<std::vector<DkimKeyRecord>> SqliteSenderStore::ListDkimKeys(WorkspaceId workspace) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("dkim-key-list"));
+  select->Bind(1, workspace.value());
+  std::vector<DkimKeyRecord> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) break;
+    out.push_back(ReadDkimKey(*select));
+  }
+  return out;
+}
+
+Status SqliteSenderStore::RemoveDkimKey(WorkspaceId workspace, std::string_view domain) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * remove, shared_.Query("dkim-key-delete"));
+  TRY(remove->Bind(1, workspace.value()).Bind(2, domain).Run());
+  if (shared_.connection->Changes() == 0) {
+    return absl::NotFoundError(StrCat("no DKIM key for '", domain, "'"));
   }
   return OkStatus();
 }

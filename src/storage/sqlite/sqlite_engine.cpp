@@ -200,6 +200,8 @@ Result<bool> ApplyUnit(Shared& shared, const ChangeUnit& unit, int64_t now,
     // ?15: the new status keeps the lease (a flag, not `?2 IN (...)`, which SQLite would
     // evaluate by building a temporary index for the list).
     update->Bind(15, int64_t{*to == MessageStatus::kClaimed || *to == MessageStatus::kSending});
+    BindText(*update, 16, c.rfc_message_id);
+    BindText(*update, 17, c.subject);
     TRY(update->Run());
     if (db.Changes() == 0) return false;
   }
@@ -725,6 +727,62 @@ Result<std::vector<Message>> SqliteEngineStore::UnknownMessages(WorkspaceId work
   ASSIGN_OR_RETURN(Statement * select, shared_.Query("messages-unknown"));
   select->Bind(1, workspace.value()).Bind(2, int64_t{limit});
   return ReadMessages(*select);
+}
+
+namespace {
+
+EngineStore::SentEmail ReadSentEmail(const Statement& row) {
+  EngineStore::SentEmail e;
+  e.id = MessageId(row.Int(0));
+  e.campaign = CampaignId(row.Int(1));
+  e.enrollment = EnrollmentId(row.Int(2));
+  e.contact = ContactId(row.Int(3));
+  e.rfc_message_id = row.Text(4);
+  e.subject = row.Text(5);
+  return e;
+}
+
+}  // namespace
+
+Result<std::vector<EngineStore::SentEmail>> SqliteEngineStore::EmailThread(
+    WorkspaceId workspace, EnrollmentId enrollment) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("email-thread"));
+  select->Bind(1, workspace.value()).Bind(2, enrollment.value());
+  std::vector<SentEmail> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) break;
+    out.push_back(ReadSentEmail(*select));
+  }
+  return out;
+}
+
+Result<std::optional<EngineStore::SentEmail>> SqliteEngineStore::FindEmail(
+    WorkspaceId workspace, std::string_view rfc_message_id) {
+  if (rfc_message_id.size() >= 2 && rfc_message_id.front() == '<' && rfc_message_id.back() == '>') {
+    rfc_message_id = rfc_message_id.substr(1, rfc_message_id.size() - 2);
+  }
+  // Ours are <message id>.<attempt>@<domain>: the row is found by its key, then the whole
+  // id must match (a forged or foreign id finds nothing).
+  int64_t id = 0;
+  size_t digits = 0;
+  while (digits < rfc_message_id.size() && digits < 18 && rfc_message_id[digits] >= '0' &&
+         rfc_message_id[digits] <= '9') {
+    id = id * 10 + (rfc_message_id[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0 || digits >= rfc_message_id.size() || rfc_message_id[digits] != '.') {
+    return std::optional<SentEmail>();
+  }
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("email-by-message-id"));
+  select->Bind(1, id).Bind(2, workspace.value()).Bind(3, rfc_message_id);
+  ASSIGN_OR_RETURN(bool found, select->Step());
+  if (!found) return std::optional<SentEmail>();
+  SentEmail e = ReadSentEmail(*select);
+  select->Reset();
+  return std::optional<SentEmail>(std::move(e));
 }
 
 }  // namespace cadent::storage::sqlite

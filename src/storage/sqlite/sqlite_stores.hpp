@@ -129,13 +129,21 @@ class SqliteCampaignStore final : public CampaignStore {
 class SqliteSenderStore final : public SenderStore {
  public:
   explicit SqliteSenderStore(Shared& shared) : shared_(shared) {}
-  Result<SenderAccount> Add(const SenderAccount& account) override;
+  Result<SenderAccount> Add(const SenderAccount& account, const SealFor& seal) override;
   Result<SenderAccount> Get(WorkspaceId workspace, SenderId id) override;
   Result<std::optional<SenderAccount>> FindByName(WorkspaceId workspace,
                                                   std::string_view name) override;
   Result<std::vector<SenderAccount>> List(WorkspaceId workspace) override;
   Status SetFlag(WorkspaceId workspace, SenderId id, std::string_view flagged) override;
+  Status SetCredentials(WorkspaceId workspace, SenderId id, std::string_view sealed) override;
+  Status SetInboxPosition(WorkspaceId workspace, SenderId id, uint32_t uidvalidity,
+                          uint32_t last_uid) override;
   Status Remove(WorkspaceId workspace, SenderId id) override;
+  Result<DkimKeyRecord> AddDkimKey(const DkimKeyRecord& key, const SealFor& seal) override;
+  Result<std::optional<DkimKeyRecord>> FindDkimKey(WorkspaceId workspace,
+                                                   std::string_view domain) override;
+  Result<std::vector<DkimKeyRecord>> ListDkimKeys(WorkspaceId workspace) override;
+  Status RemoveDkimKey(WorkspaceId workspace, std::string_view domain) override;
 
  private:
   Shared& shared_;
@@ -180,6 +188,10 @@ class SqliteEngineStore final : public EngineStore {
   Result<std::vector<StepStats>> Stats(WorkspaceId workspace, CampaignId campaign) override;
   Result<std::vector<std::pair<sequence::EnrollmentStatus, int64_t>>> EnrollmentCounts(
       WorkspaceId workspace, CampaignId campaign) override;
+  Result<std::vector<SentEmail>> EmailThread(WorkspaceId workspace,
+                                             EnrollmentId enrollment) override;
+  Result<std::optional<SentEmail>> FindEmail(WorkspaceId workspace,
+                                             std::string_view rfc_message_id) override;
   Result<std::vector<Message>> UnknownMessages(WorkspaceId workspace, int limit) override;
 
  private:

@@ -590,4 +590,91 @@ TEST_P(StoreContractTest, CustomFieldNamesAreDistinctSortedAndPerWorkspace) {
   EXPECT_EQ(db_->contacts().CustomFieldNames(kDefaultWorkspace, 2)->size(), 2u);
 }
 
+// ---- sender accounts: transports, sealed credentials, DKIM keys ----
+
+TEST_P(StoreContractTest, SenderKeepsTransportSettingsAndSealsWithItsOwnId) {
+  SenderAccount account;
+  account.workspace_id = kDefaultWorkspace;
+  account.name = "ana";
+  account.address = "ana@acme.example";
+  account.transport = "smtp";
+  account.reply_to = "replies@acme.example";
+  account.settings_json = R"({"endpoint":"smtps://mail.acme.example:465"})";
+  int64_t sealed_for = 0;
+  auto added = db_->senders().Add(account, [&](int64_t id) -> Result<std::string> {
+    sealed_for = id;
+    return std::string("sealed-for-") + std::to_string(id);
+  });
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(sealed_for, added->id.value());
+  auto read = db_->senders().Get(kDefaultWorkspace, added->id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->transport, "smtp");
+  EXPECT_EQ(read->reply_to, "replies@acme.example");
+  EXPECT_EQ(read->settings_json, account.settings_json);
+  EXPECT_EQ(read->sealed_credentials, "sealed-for-" + std::to_string(added->id.value()));
+  EXPECT_EQ(read->imap_last_uid, 0u);
+
+  ASSERT_TRUE(db_->senders().SetInboxPosition(kDefaultWorkspace, added->id, 77, 1234).ok());
+  ASSERT_TRUE(db_->senders().SetCredentials(kDefaultWorkspace, added->id, "rotated").ok());
+  read = db_->senders().Get(kDefaultWorkspace, added->id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->imap_uidvalidity, 77u);
+  EXPECT_EQ(read->imap_last_uid, 1234u);
+  EXPECT_EQ(read->sealed_credentials, "rotated");
+  // Another workspace's id does not reach it.
+  EXPECT_TRUE(absl::IsNotFound(db_->senders().SetCredentials(other_, added->id, "x")));
+}
+
+TEST_P(StoreContractTest, SenderWhoseSealFailsIsNotAdded) {
+  SenderAccount account;
+  account.workspace_id = kDefaultWorkspace;
+  account.name = "ben";
+  account.address = "ben@acme.example";
+  auto added = db_->senders().Add(account, [](int64_t) -> Result<std::string> {
+    return absl::PermissionDeniedError("no key");
+  });
+  EXPECT_TRUE(absl::IsPermissionDenied(added.status())) << added.status();
+  auto found = db_->senders().FindByName(kDefaultWorkspace, "ben");
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST_P(StoreContractTest, DkimKeysOnePerDomainPerWorkspace) {
+  DkimKeyRecord key;
+  key.workspace_id = kDefaultWorkspace;
+  key.domain = "acme.example";
+  key.selector = "s1";
+  key.algorithm = "ed25519-sha256";
+  key.dns_txt = "v=DKIM1; k=ed25519; p=abc";
+  const auto seal = [](int64_t id) -> Result<std::string> {
+    return std::string("key-") + std::to_string(id);
+  };
+  auto added = db_->senders().AddDkimKey(key, seal);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->sealed_key, "key-" + std::to_string(added->id));
+  EXPECT_TRUE(absl::IsAlreadyExists(db_->senders().AddDkimKey(key, seal).status()));
+  key.algorithm = "dsa";
+  key.domain = "other.example";
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->senders().AddDkimKey(key, seal).status()));
+  key.workspace_id = other_;
+  key.domain = "acme.example";
+  key.algorithm = "rsa-sha256";
+  ASSERT_TRUE(db_->senders().AddDkimKey(key, seal).ok());  // the other workspace's own
+
+  auto found = db_->senders().FindDkimKey(kDefaultWorkspace, "acme.example");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->selector, "s1");
+  EXPECT_EQ((*found)->algorithm, "ed25519-sha256");
+  EXPECT_EQ((*found)->dns_txt, "v=DKIM1; k=ed25519; p=abc");
+  auto listed = db_->senders().ListDkimKeys(kDefaultWorkspace);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
+  ASSERT_TRUE(db_->senders().RemoveDkimKey(kDefaultWorkspace, "acme.example").ok());
+  EXPECT_TRUE(absl::IsNotFound(db_->senders().RemoveDkimKey(kDefaultWorkspace, "acme.example")));
+  found = db_->senders().FindDkimKey(other_, "acme.example");
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->has_value());  // untouched
+}
+
 }  // namespace cadent::testing

@@ -54,22 +54,51 @@ FROM campaign_versions WHERE workspace_id = ?1 AND campaign_id = ?2 AND version 
 
 -- name: sender-insert
 INSERT INTO senders (workspace_id, name, channel, transport, address, from_name, time_zone, policy,
-  signature, flagged, created_at_us, updated_at_us)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?10)
+  signature, flagged, created_at_us, updated_at_us, reply_to, settings, sealed_credentials)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?10, ?11, ?12, ?13)
+
+-- name: sender-set-credentials
+UPDATE senders SET sealed_credentials = ?3, updated_at_us = ?4 WHERE workspace_id = ?1 AND id = ?2
+
+-- name: sender-set-inbox-position
+UPDATE senders SET imap_uidvalidity = ?3, imap_last_uid = ?4, updated_at_us = ?5
+WHERE workspace_id = ?1 AND id = ?2
+
+-- name: dkim-key-insert
+INSERT INTO dkim_keys (workspace_id, domain, selector, algorithm, sealed_key, dns_txt,
+  created_at_us)
+VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)
+
+-- name: dkim-key-set-sealed
+UPDATE dkim_keys SET sealed_key = ?2 WHERE id = ?1
+
+-- name: dkim-key-find
+SELECT id, workspace_id, domain, selector, algorithm, sealed_key, dns_txt, created_at_us
+FROM dkim_keys WHERE workspace_id = ?1 AND domain = ?2
+
+-- name: dkim-key-list
+SELECT id, workspace_id, domain, selector, algorithm, sealed_key, dns_txt, created_at_us
+FROM dkim_keys WHERE workspace_id = ?1 ORDER BY domain
+
+-- name: dkim-key-delete
+DELETE FROM dkim_keys WHERE workspace_id = ?1 AND domain = ?2
 
 -- name: sender-get
 SELECT id, workspace_id, name, channel, transport, address, from_name, time_zone, policy, signature,
-  flagged, created_at_us, updated_at_us
+  flagged, created_at_us, updated_at_us, reply_to, settings, sealed_credentials, imap_uidvalidity,
+  imap_last_uid
 FROM senders WHERE workspace_id = ?1 AND id = ?2
 
 -- name: sender-find-by-name
 SELECT id, workspace_id, name, channel, transport, address, from_name, time_zone, policy, signature,
-  flagged, created_at_us, updated_at_us
+  flagged, created_at_us, updated_at_us, reply_to, settings, sealed_credentials, imap_uidvalidity,
+  imap_last_uid
 FROM senders WHERE workspace_id = ?1 AND name = ?2
 
 -- name: sender-list
 SELECT id, workspace_id, name, channel, transport, address, from_name, time_zone, policy, signature,
-  flagged, created_at_us, updated_at_us
+  flagged, created_at_us, updated_at_us, reply_to, settings, sealed_credentials, imap_uidvalidity,
+  imap_last_uid
 FROM senders WHERE workspace_id = ?1 ORDER BY name
 
 -- name: sender-set-flag

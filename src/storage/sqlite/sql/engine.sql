@@ -52,6 +52,8 @@ UPDATE messages SET status = ?2,
   provider_id = COALESCE(?11, provider_id),
   error = COALESCE(?12, error),
   reasons = COALESCE(?13, reasons),
+  rfc_message_id = COALESCE(?16, rfc_message_id),
+  subject = COALESCE(?17, subject),
   lease_owner = CASE WHEN ?15 THEN lease_owner ELSE NULL END,
   lease_expires_us = CASE WHEN ?15 THEN lease_expires_us ELSE NULL END,
   updated_at_us = ?14
@@ -240,3 +242,15 @@ LIMIT 1
 
 -- name: trigger-sql
 SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1
+
+-- name: email-thread
+SELECT id, campaign_id, enrollment_id, contact_id, rfc_message_id, COALESCE(subject, '')
+FROM messages
+WHERE workspace_id = ?1 AND enrollment_id = ?2 AND channel = 'email' AND status = 'sent'
+  AND rfc_message_id IS NOT NULL
+ORDER BY sent_at_us, id
+
+-- name: email-by-message-id
+SELECT id, campaign_id, enrollment_id, contact_id, rfc_message_id, COALESCE(subject, '')
+FROM messages
+WHERE id = ?1 AND workspace_id = ?2 AND channel = 'email' AND rfc_message_id = ?3
