@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <mutex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "channels/http_client.hpp"
 #include "core/common/strings.hpp"
 
 namespace cadent::channels {
@@ -73,21 +73,6 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
         std::string(ToStd(absl::StripAsciiWhitespace(ToAbsl(line.substr(colon + 1)))));
   }
   return n;
-}
-
-// Retry-After as delta-seconds or an HTTP date (RFC 9110 10.2.3), relative to `now`.
-std::optional<Duration> ParseRetryAfter(std::string_view value, Instant now) {
-  if (value.empty()) return std::nullopt;
-  int64_t seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) {
-    return std::chrono::duration_cast<Duration>(std::chrono::seconds(seconds));
-  }
-  const std::string text(value);
-  const time_t at = curl_getdate(text.c_str(), nullptr);
-  if (at < 0) return std::nullopt;
-  const Instant when = FromUnixMicros(static_cast<int64_t>(at) * 1'000'000);
-  return when > now ? when - now : Duration::zero();
 }
 
 std::string Detail(long status, const Exchange& exchange) {
