@@ -4,8 +4,14 @@
 #include <ostream>
 
 #include "CLI/CLI.hpp"
+#include "channels/mailgun/mailgun_channel.hpp"
+#include "channels/postmark/postmark_channel.hpp"
+#include "channels/resend/resend_channel.hpp"
 #include "channels/router.hpp"
+#include "channels/sendgrid/sendgrid_channel.hpp"
+#include "channels/ses/ses_channel.hpp"
 #include "channels/webhook/webhook_channel.hpp"
+#include "engine/sender_transport.hpp"
 #include "engine/webhooks.hpp"
 
 namespace cadent::cli {
@@ -41,6 +47,17 @@ Result<std::unique_ptr<channels::Channel>> Context::OpenChannels(const std::stri
   webhooks.secret_of = [db](WorkspaceId workspace) { return WebhookSecret(*db, workspace); };
   webhooks.clock = &clock();
   channels.push_back(std::make_unique<channels::WebhookChannel>(std::move(webhooks)));
+  // Email providers, each sender account by its transport (the router goes by name).
+  ASSIGN_OR_RETURN(const SecretBox* box, Secrets());
+  const channels::TransportLookup transports = CachedTransportLookup(*db, *box, clock());
+  channels::HttpEmailOptions http;
+  http.transports = transports;
+  http.clock = &clock();
+  channels.push_back(std::make_unique<channels::SendGridChannel>(http));
+  channels.push_back(std::make_unique<channels::PostmarkChannel>(http));
+  channels.push_back(std::make_unique<channels::ResendChannel>(http));
+  channels.push_back(std::make_unique<channels::MailgunChannel>(http));
+  channels.push_back(std::make_unique<channels::SesChannel>(http));
   return std::unique_ptr<channels::Channel>(
       std::make_unique<channels::Router>(std::move(channels)));
 }

@@ -54,9 +54,11 @@ class Context {
   // Where the outbox of `run` and `serve` goes unless --outbox says: var/outbox beside the
   // database.
   std::string DefaultOutbox() const;
-  // The channels of `run` and `serve`: webhooks POSTed for real (signed with the
-  // workspace's secret, timestamped by clock()), everything else through the environment's
-  // channel (the outbox at `outbox_dir`).
+  // The channels of `run` and `serve`, by sender transport: webhooks POSTed for real
+  // (signed with the workspace's secret, timestamped by clock()), email through each sender
+  // account's provider (SMTP, SendGrid, Postmark, Resend, Mailgun, SES; credentials opened
+  // with Secrets()), and `outbox` senders through the environment's channel (the outbox at
+  // `outbox_dir`).
   Result<std::unique_ptr<channels::Channel>> OpenChannels(const std::string& outbox_dir);
 
   // The key sender credentials and DKIM keys are sealed with: $CADENT_SECRET_KEY (hex), or

@@ -9,7 +9,8 @@
 namespace cadent {
 namespace {
 
-constexpr std::string_view kKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+constexpr std::string_view kKey =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 SecretBox Box(std::string_view hex = kKey) {
   Result<SecretBox> box = SecretBox::FromHex(hex);
@@ -27,23 +28,25 @@ TEST(SecretBoxTest, OpensOnlyForTheSameKeyPurposeAndRow) {
   // A fresh nonce each time: the same secret never seals to the same text.
   EXPECT_NE(sealed, box.Seal(SecretPurpose::kSenderCredentials, 7, "hunter2"));
 
-  EXPECT_TRUE(absl::IsPermissionDenied(box.Open(SecretPurpose::kSenderCredentials, 8, sealed).status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(box.Open(SecretPurpose::kSenderCredentials, 8, sealed).status()));
   EXPECT_TRUE(absl::IsPermissionDenied(box.Open(SecretPurpose::kDkimKey, 7, sealed).status()));
-  const SecretBox other =
-      Box("ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  const SecretBox other = Box("ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   EXPECT_TRUE(
       absl::IsPermissionDenied(other.Open(SecretPurpose::kSenderCredentials, 7, sealed).status()));
   std::string tampered = sealed;
   tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
   EXPECT_FALSE(box.Open(SecretPurpose::kSenderCredentials, 7, tampered).ok());
-  EXPECT_TRUE(absl::IsInvalidArgument(box.Open(SecretPurpose::kSenderCredentials, 7, "%%%").status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(box.Open(SecretPurpose::kSenderCredentials, 7, "%%%").status()));
   EXPECT_TRUE(absl::IsInvalidArgument(box.Open(SecretPurpose::kSenderCredentials, 7, "").status()));
   EXPECT_EQ(*box.Open(SecretPurpose::kDkimKey, 1, box.Seal(SecretPurpose::kDkimKey, 1, "")), "");
 }
 
 TEST(SecretBoxTest, RefusesKeysThatAreNot32HexBytes) {
-  for (const std::string_view bad : {"", "00", "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-                                     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00"}) {
+  for (const std::string_view bad :
+       {"", "00", "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f00"}) {
     Result<SecretBox> box = SecretBox::FromHex(bad);
     EXPECT_TRUE(absl::IsInvalidArgument(box.status())) << bad;
   }

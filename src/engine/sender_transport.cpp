@@ -178,11 +178,11 @@ Result<channels::EmailTransport> TransportOf(const SenderAccount& account, const
   ASSIGN_OR_RETURN(TransportSettings settings, ParseTransportSettings(account.settings_json));
   TransportSecrets secrets;
   if (!account.sealed_credentials.empty()) {
-    Result<std::string> opened = box.Open(SecretPurpose::kSenderCredentials,
-                                          account.id.value(), account.sealed_credentials);
+    Result<std::string> opened =
+        box.Open(SecretPurpose::kSenderCredentials, account.id.value(), account.sealed_credentials);
     if (!opened.ok()) {
-      return Status(opened.status().code(), StrCat("sender '", account.name, "': ",
-                                                   std::string(opened.status().message())));
+      return Status(opened.status().code(), StrCat("sender '", account.name,
+                                                   "': ", std::string(opened.status().message())));
     }
     ASSIGN_OR_RETURN(secrets, ParseTransportSecrets(*opened));
   }

@@ -86,8 +86,8 @@ TEST(SenderTransportTest, TransportOfOpensTheAccountsOwnSecretOnly) {
   account.name = "ana";
   account.transport = "smtp";
   account.settings_json = R"({"endpoint":"smtp://127.0.0.1:2525","username":"ana","auth":"login"})";
-  account.sealed_credentials = box.Seal(SecretPurpose::kSenderCredentials, 5,
-                                        TransportSecretsToJson({"s3cret", "imap-pw"}));
+  account.sealed_credentials =
+      box.Seal(SecretPurpose::kSenderCredentials, 5, TransportSecretsToJson({"s3cret", "imap-pw"}));
   Result<channels::EmailTransport> t = TransportOf(account, box);
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->kind, "smtp");
