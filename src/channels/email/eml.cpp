@@ -148,10 +148,11 @@ Status CheckEmlHeaders(const std::vector<std::pair<std::string, std::string>>& h
       return absl::InvalidArgumentError(
           StrCat("email header name \"", HeaderText(name), "\" is not an RFC 5322 field name"));
     }
-    const bool own = absl::StartsWithIgnoreCase(name, "Content-") ||
-                     std::any_of(kOwnHeaders.begin(), kOwnHeaders.end(), [&](std::string_view h) {
-                       return absl::EqualsIgnoreCase(name, ToAbsl(h));
-                     });
+    const bool own =
+        absl::StartsWithIgnoreCase(name, "Content-") ||
+        std::any_of(kOwnHeaders.begin(), kOwnHeaders.end(), [&header = name](std::string_view h) {
+          return absl::EqualsIgnoreCase(header, ToAbsl(h));
+        });
     if (own) {
       return absl::InvalidArgumentError(
           StrCat("email header \"", name, "\" is set by the channel, not by the message"));
