@@ -13,6 +13,7 @@ packages=(
   libboost-dev libboost-system-dev
   libsodium-dev libhowardhinnant-date-dev tzdata
   libyaml-cpp-dev libgmime-3.0-dev
+  dovecot-imapd openssl
   python3 time
 )
 

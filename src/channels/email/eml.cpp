@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "channels/email/gmime_lock.hpp"
 #include "core/common/strings.hpp"
 
 namespace cadent::channels {
@@ -33,23 +34,12 @@ To* As(From* object) {
   return reinterpret_cast<To*>(object);
 }
 
-// Every use of GMime holds this lock. GMime objects are not shared between threads, and
-// GMime's FAQ calls that safe, but GLib synchronises its internals (the slice allocator's
-// magazines, the time zone and quark caches) with futexes and atomics in code that
-// ThreadSanitizer does not see, so concurrent renders are reported as races; this lock
-// makes the ordering visible. It costs little: a render takes tens of microseconds, the
-// file system calls around it (outside the lock) take more.
-std::mutex& GMimeMutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
-// g_mime_init once per process, and the format options every writer shares read-only.
+// The format options every writer shares read-only (after g_mime_init).
 GMimeFormatOptions* CrlfFormat() {
   static std::once_flag once;
   static GMimeFormatOptions* format = nullptr;
   std::call_once(once, [] {
-    g_mime_init();
+    InitGMime();
     format = g_mime_format_options_new();
     g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
   });
@@ -158,10 +148,11 @@ Status CheckEmlHeaders(const std::vector<std::pair<std::string, std::string>>& h
       return absl::InvalidArgumentError(
           StrCat("email header name \"", HeaderText(name), "\" is not an RFC 5322 field name"));
     }
-    const bool own = absl::StartsWithIgnoreCase(name, "Content-") ||
-                     std::any_of(kOwnHeaders.begin(), kOwnHeaders.end(), [&](std::string_view h) {
-                       return absl::EqualsIgnoreCase(name, ToAbsl(h));
-                     });
+    const bool own =
+        absl::StartsWithIgnoreCase(name, "Content-") ||
+        std::any_of(kOwnHeaders.begin(), kOwnHeaders.end(), [&header = name](std::string_view h) {
+          return absl::EqualsIgnoreCase(header, ToAbsl(h));
+        });
     if (own) {
       return absl::InvalidArgumentError(
           StrCat("email header \"", name, "\" is set by the channel, not by the message"));
@@ -172,7 +163,7 @@ Status CheckEmlHeaders(const std::vector<std::pair<std::string, std::string>>& h
 
 std::string RenderEml(const OutgoingMessage& message, std::string_view message_id_domain) {
   GMimeFormatOptions* format = CrlfFormat();
-  std::lock_guard<std::mutex> lock(GMimeMutex());
+  const std::unique_lock<std::mutex> lock = LockGMime();
   // FALSE: no placeholder headers; they appear in the order they are set.
   GPtr<GMimeMessage> mime(g_mime_message_new(FALSE));
   GMimeObject* object = As<GMimeObject>(mime.get());
@@ -226,8 +217,7 @@ std::string RenderEml(const OutgoingMessage& message, std::string_view message_i
 }
 
 Result<ParsedEml> ParseEml(std::string_view bytes) {
-  CrlfFormat();  // g_mime_init
-  std::lock_guard<std::mutex> lock(GMimeMutex());
+  const std::unique_lock<std::mutex> lock = LockGMime();
   GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   GPtr<GMimeMessage> mime(g_mime_parser_construct_message(parser.get(), nullptr));

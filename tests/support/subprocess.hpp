@@ -1,6 +1,7 @@
-// Child processes for the integration tests: posix_spawn with stdout and stderr on pipes,
-// read without blocking under a deadline, waited for through a pidfd. Nothing here sleeps:
-// every wait is poll(2) on the pipes and the process, bounded by a deadline.
+// Child processes for tests (the integration tests, and channel tests that start servers):
+// posix_spawn with stdout and stderr on pipes, read without blocking under a deadline, waited for
+// through a pidfd. Nothing here sleeps: every wait is poll(2) on the pipes and the process, bounded
+// by a deadline.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +33,9 @@ struct ExitStatus {
 
 struct SpawnOptions {
   std::string cwd;  // working directory of the child; empty keeps the test's
+  // The child leads a process group of its own (its pid is the group id), so that a server
+  // that forks (Dovecot) can be stopped whole with kill(-pid, ...).
+  bool process_group = false;
 };
 
 // One running child. Its stdin is /dev/null; stdout and stderr are captured. The destructor

@@ -1,4 +1,4 @@
-#include "integration/subprocess.hpp"
+#include "support/subprocess.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -118,7 +118,11 @@ Child::Child(const std::vector<std::string>& argv, const SpawnOptions& options) 
   sigfillset(&all);
   Check(posix_spawnattr_setsigmask(&attributes, &none), "setsigmask");
   Check(posix_spawnattr_setsigdefault(&attributes, &all), "setsigdefault");
-  Check(posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
+  // pgroup 0: the child leads a new process group of its own (with process_group).
+  Check(posix_spawnattr_setpgroup(&attributes, 0), "setpgroup");
+  Check(posix_spawnattr_setflags(
+            &attributes, static_cast<short>(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                            (options.process_group ? POSIX_SPAWN_SETPGROUP : 0))),
         "setflags");
 
   std::vector<char*> args;
