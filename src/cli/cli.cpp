@@ -109,6 +109,7 @@ int Run(int argc, const char* const* argv, Environment& env) {
   AddCampaignsCommand(app, context);
   AddSendersCommand(app, context);
   AddWorkspaceCommand(app, context);
+  AddInboxCommand(app, context);
   AddEngineCommands(app, context);
 
   try {

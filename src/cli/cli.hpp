@@ -99,6 +99,7 @@ void AddTemplatesCommand(CLI::App& app, Context& context);
 void AddCampaignsCommand(CLI::App& app, Context& context);
 void AddSendersCommand(CLI::App& app, Context& context);
 void AddWorkspaceCommand(CLI::App& app, Context& context);
+void AddInboxCommand(CLI::App& app, Context& context);
 void AddEngineCommands(CLI::App& app, Context& context);  // run, events, explain, forecast
 
 }  // namespace cadent::cli

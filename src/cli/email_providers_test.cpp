@@ -33,19 +33,28 @@ TEST_P(EmailProvidersCliTest, ACampaignSendsThroughTheProvidersApi) {
                                 "ann@acme.com,Ann,Acme\n"
                                 "bob@globex.com,Bób,Globex\n");
   ASSERT_EQ(Cadent({"import", "contacts", csv, "--list", "leads"}).code, 0);
-  const std::string tmpl = Write("intro.tmpl",
-                                 "---\nname: intro\nchannel: email\nsubject: \"Hi {{first_name}}\"\n"
-                                 "---\n<p>Hello {{first_name}}.</p>\n"
-                                 "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p>\n");
+  const std::string tmpl =
+      Write("intro.tmpl",
+            "---\nname: intro\nchannel: email\nsubject: \"Hi {{first_name}}\"\n"
+            "---\n<p>Hello {{first_name}}.</p>\n"
+            "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p>\n");
   ASSERT_EQ(Cadent({"templates", "create", tmpl}).code, 0);
   ASSERT_EQ(Cadent({"workspace", "set-address", "Acme Inc, 1 Main St, Springfield"}).code, 0);
-  std::vector<std::string> add = {"senders",       "add",         "api",
-                                  "--address",     "ana@mail.example.com",
-                                  "--transport",   provider.transport,
-                                  "--endpoint",    fake->url(),
-                                  "--secret-file", Write("secret", provider.secret),
-                                  "--min-spacing", "0",
-                                  "--max-spacing", "0"};
+  std::vector<std::string> add = {"senders",
+                                  "add",
+                                  "api",
+                                  "--address",
+                                  "ana@mail.example.com",
+                                  "--transport",
+                                  provider.transport,
+                                  "--endpoint",
+                                  fake->url(),
+                                  "--secret-file",
+                                  Write("secret", provider.secret),
+                                  "--min-spacing",
+                                  "0",
+                                  "--max-spacing",
+                                  "0"};
   add.insert(add.end(), provider.options.begin(), provider.options.end());
   Outcome added = Cadent(add);
   ASSERT_EQ(added.code, 0) << added.err;
@@ -59,8 +68,7 @@ TEST_P(EmailProvidersCliTest, ACampaignSendsThroughTheProvidersApi) {
                                      "  - send: email\n"
                                      "    template: intro\n");
   ASSERT_EQ(Cadent({"campaigns", "create", campaign}).code, 0);
-  Outcome launched =
-      Cadent({"--now", "2026-12-07T06:00:00Z", "campaigns", "launch", "Q1"});
+  Outcome launched = Cadent({"--now", "2026-12-07T06:00:00Z", "campaigns", "launch", "Q1"});
   ASSERT_EQ(launched.code, 0) << launched.err;
   Outcome run = Cadent({"--now", "2026-12-07T06:00:00Z", "--json", "run", "--clock", "virtual",
                         "--until", "2026-12-08"});
@@ -88,11 +96,16 @@ TEST_P(EmailProvidersCliTest, ACampaignSendsThroughTheProvidersApi) {
   }
 
   // A wrong key: the provider refuses it and `senders test` says so.
-  std::vector<std::string> spoiled = {"senders",       "add",
-                                      "spoiled",       "--address",
-                                      "ana@mail.example.com", "--transport",
-                                      provider.transport,     "--endpoint",
-                                      fake->url(),     "--secret-file",
+  std::vector<std::string> spoiled = {"senders",
+                                      "add",
+                                      "spoiled",
+                                      "--address",
+                                      "ana@mail.example.com",
+                                      "--transport",
+                                      provider.transport,
+                                      "--endpoint",
+                                      fake->url(),
+                                      "--secret-file",
                                       Write("wrong", "wrong-key-0000")};
   spoiled.insert(spoiled.end(), provider.options.begin(), provider.options.end());
   ASSERT_EQ(Cadent(spoiled).code, 0);
@@ -104,26 +117,34 @@ TEST_P(EmailProvidersCliTest, ACampaignSendsThroughTheProvidersApi) {
 INSTANTIATE_TEST_SUITE_P(
     Providers, EmailProvidersCliTest,
     ::testing::Values(
-        ProviderCase{"sendgrid", [] { return std::make_unique<fakes::SendGridFake>("SG.key-1"); },
-                     {}, "SG.key-1"},
+        ProviderCase{"sendgrid",
+                     [] { return std::make_unique<fakes::SendGridFake>("SG.key-1"); },
+                     {},
+                     "SG.key-1"},
         ProviderCase{"postmark",
                      [] {
                        return std::make_unique<fakes::PostmarkFake>("pm-token",
                                                                     std::set<std::string>{});
                      },
-                     {}, "pm-token"},
-        ProviderCase{"resend", [] { return std::make_unique<fakes::ResendFake>("re_key"); }, {},
-                     "re_key"},
-        ProviderCase{"mailgun",
-                     [] { return std::make_unique<fakes::MailgunFake>("mg-key", "mail.example.com"); },
-                     {"--domain", "mail.example.com"}, "mg-key"},
+                     {},
+                     "pm-token"},
+        ProviderCase{
+            "resend", [] { return std::make_unique<fakes::ResendFake>("re_key"); }, {}, "re_key"},
+        ProviderCase{
+            "mailgun",
+            [] { return std::make_unique<fakes::MailgunFake>("mg-key", "mail.example.com"); },
+            {"--domain", "mail.example.com"},
+            "mg-key"},
         ProviderCase{"ses",
                      [] {
                        return std::make_unique<fakes::SesFake>("AKIDEXAMPLE", "ses-secret",
                                                                "eu-west-1");
                      },
-                     {"--region", "eu-west-1", "--username", "AKIDEXAMPLE"}, "ses-secret"}),
-    [](const ::testing::TestParamInfo<ProviderCase>& info) { return info.param.transport; });
+                     {"--region", "eu-west-1", "--username", "AKIDEXAMPLE"},
+                     "ses-secret"}),
+    [](const ::testing::TestParamInfo<ProviderCase>& param_info) {
+      return param_info.param.transport;
+    });
 
 }  // namespace
 }  // namespace cadent::cli

@@ -1,6 +1,8 @@
 // `cadent serve`: the HTTP server (health and status now; the API, tracking and webhooks in
 // later issues) until SIGINT or SIGTERM.
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
 #include <ostream>
 #include <thread>
 
@@ -9,6 +11,7 @@
 #include "cli/cli.hpp"
 #include "core/common/strings.hpp"
 #include "engine/engine.hpp"
+#include "engine/inbox.hpp"
 #include "http/health.hpp"
 #include "http/server.hpp"
 #include "spdlog/spdlog.h"
@@ -21,6 +24,7 @@ struct ServeFlags {
   int io_threads = 1;
   bool no_engine = false;
   std::string outbox;
+  int inbox_interval_s = 60;  // how often sender inboxes are read; 0 = never
 };
 
 Result<std::pair<std::string, uint16_t>> ParseListen(std::string_view listen) {
@@ -96,11 +100,47 @@ Status Serve(Context& context, const ServeFlags& flags) {
     });
     context.err() << "cadent: engine running (outbox " << outbox << ")" << std::endl;
   }
+  // Sender inboxes (replies, bounces) are read beside the engine, every workspace's, at a
+  // fixed interval: IMAP has no push cadent could wait on without a connection per inbox.
+  std::mutex inbox_mutex;
+  std::condition_variable inbox_wake;
+  bool stopping = false;  // guarded by inbox_mutex
+  std::thread inbox_thread;
+  if (engine && flags.inbox_interval_s > 0) {
+    ASSIGN_OR_RETURN(const SecretBox* box, context.Secrets());
+    inbox_thread = std::thread([&, box] {
+      std::unique_lock lock(inbox_mutex);
+      while (!stopping) {
+        lock.unlock();
+        Result<std::vector<Workspace>> workspaces = db->workspaces().List();
+        for (const Workspace& ws : workspaces.ok() ? *workspaces : std::vector<Workspace>()) {
+          Result<InboxStats> polled = PollInboxes(*db, *box, ws.id, context.clock());
+          if (!polled.ok()) {
+            spdlog::error("inbox: {}", std::string(polled.status().message()));
+            continue;
+          }
+          for (const std::string& error : polled->errors) spdlog::warn("inbox: {}", error);
+          if (polled->events > 0) engine->Wake();
+        }
+        lock.lock();
+        inbox_wake.wait_for(lock, std::chrono::seconds(flags.inbox_interval_s),
+                            [&] { return stopping; });
+      }
+    });
+  }
   context.err() << "cadent: serving on http://" << listen.first << ":" << port << " (database "
                 << context.db_path() << "); Ctrl-C stops" << std::endl;
   int signal = 0;
   sigwait(&stop_signals, &signal);
   context.err() << "cadent: stopping (signal " << signal << ")" << std::endl;
+  if (inbox_thread.joinable()) {
+    {
+      std::lock_guard lock(inbox_mutex);
+      stopping = true;
+    }
+    inbox_wake.notify_all();
+    inbox_thread.join();
+  }
   if (engine) {
     engine->Stop();  // stop claiming; in-flight sends finish and are recorded
     engine_thread.join();
@@ -118,6 +158,10 @@ void AddServeCommand(CLI::App& app, Context& context) {
       ->envname("CADENT_LISTEN");
   serve->add_option("--io-threads", flags->io_threads, "Event-loop threads")
       ->check(CLI::Range(1, 64));
+  serve
+      ->add_option("--inbox-interval", flags->inbox_interval_s,
+                   "Seconds between reads of sender inboxes (replies, bounces); 0 = never")
+      ->check(CLI::Range(0, 86400));
   serve->add_flag("--no-engine", flags->no_engine, "Serve only; run no engine (API-only node)");
   serve->add_option("--outbox", flags->outbox, "Outbox directory (default: var/outbox)")
       ->envname("CADENT_OUTBOX");

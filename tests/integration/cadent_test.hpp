@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "support/subprocess.hpp"
 #include "nlohmann/json.hpp"
+#include "support/subprocess.hpp"
 
 namespace cadent::integration {
 
