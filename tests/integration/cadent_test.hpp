@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "integration/subprocess.hpp"
+#include "support/subprocess.hpp"
 #include "nlohmann/json.hpp"
 
 namespace cadent::integration {

@@ -1,4 +1,4 @@
-#include "integration/subprocess.hpp"
+#include "support/subprocess.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
