@@ -17,7 +17,7 @@ build-release: deps
 build-bench: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target cadent csv_bench normalize_bench templates_bench calendar_bench \
-	  pacing_bench forecast_bench engine_bench
+	  pacing_bench forecast_bench engine_bench dkim_bench
 
 build-debug: deps
 	@cmake --preset debug >/dev/null

@@ -12,9 +12,10 @@ packages=(
   libidn2-dev libpsl-dev libphonenumber-dev libutf8proc-dev libicu-dev
   libboost-dev libboost-system-dev
   libsodium-dev libhowardhinnant-date-dev tzdata
-  libyaml-cpp-dev libgmime-3.0-dev
+  libyaml-cpp-dev libgmime-3.0-dev libssl-dev
   dovecot-imapd openssl
   python3 time
+  python3-dkim python3-nacl  # tests/support/dkim_verify.py: the independent DKIM verifier
 )
 
 missing=()
