@@ -110,6 +110,7 @@ int Run(int argc, const char* const* argv, Environment& env) {
   AddSendersCommand(app, context);
   AddWorkspaceCommand(app, context);
   AddInboxCommand(app, context);
+  AddDkimCommand(app, context);
   AddEngineCommands(app, context);
 
   try {

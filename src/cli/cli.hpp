@@ -100,6 +100,7 @@ void AddCampaignsCommand(CLI::App& app, Context& context);
 void AddSendersCommand(CLI::App& app, Context& context);
 void AddWorkspaceCommand(CLI::App& app, Context& context);
 void AddInboxCommand(CLI::App& app, Context& context);
+void AddDkimCommand(CLI::App& app, Context& context);
 void AddEngineCommands(CLI::App& app, Context& context);  // run, events, explain, forecast
 
 }  // namespace cadent::cli

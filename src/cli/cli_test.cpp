@@ -244,5 +244,36 @@ TEST_F(CliTest, SenderTestSendsOneMessageThroughItsTransport) {
   EXPECT_EQ(Cadent({"senders", "test", "ghost", "--to", "me@acme.example"}).code, 2);
 }
 
+TEST_F(CliTest, DkimKeysAreMadeSealedAndTheirRecordPrinted) {
+  Outcome added = Cadent({"dkim", "add", "Acme.Example", "--selector", "s2026"});
+  ASSERT_EQ(added.code, 0) << added.err;
+  EXPECT_THAT(added.out, ::testing::HasSubstr("s2026._domainkey.acme.example. IN TXT"));
+  EXPECT_THAT(added.out, ::testing::HasSubstr("v=DKIM1; k=ed25519; p="));
+  Outcome again = Cadent({"dkim", "add", "acme.example"});
+  EXPECT_EQ(again.code, 2);
+  EXPECT_THAT(again.err, ::testing::HasSubstr("already has a DKIM key"));
+  Outcome rsa = Cadent({"--json", "dkim", "add", "news.acme.example", "--algorithm", "rsa"});
+  ASSERT_EQ(rsa.code, 0) << rsa.err;
+  EXPECT_EQ(rsa.Json()["algorithm"], "rsa-sha256");
+  EXPECT_THAT(rsa.Json()["dns_txt"].get<std::string>(), ::testing::HasSubstr("k=rsa; p="));
+  Outcome garbage = Cadent({"dkim", "add", "x.example", "--key-file", Write("k.pem", "nope")});
+  EXPECT_EQ(garbage.code, 2);
+  Outcome listed = Cadent({"--json", "dkim", "list"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  ASSERT_EQ(listed.Json().size(), 2u);
+  EXPECT_EQ(listed.Json()[0]["domain"], "acme.example");
+  // The private key is not in the database in the clear.
+  std::ifstream db_file(db_path_, std::ios::binary);
+  std::stringstream bytes;
+  bytes << db_file.rdbuf();
+  std::ifstream wal_file(db_path_ + "-wal", std::ios::binary);
+  bytes << wal_file.rdbuf();
+  EXPECT_EQ(bytes.str().find("PRIVATE KEY"), std::string::npos);
+  Outcome dns = Cadent({"dkim", "dns", "acme.example"});
+  EXPECT_EQ(dns.out, added.out);
+  ASSERT_EQ(Cadent({"dkim", "remove", "acme.example"}).code, 0);
+  EXPECT_EQ(Cadent({"dkim", "dns", "acme.example"}).code, 2);
+}
+
 }  // namespace
 }  // namespace cadent::cli

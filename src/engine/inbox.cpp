@@ -90,9 +90,9 @@ Status PollOne(Database& db, const SecretBox& box, const SenderAccount& sender,
   uint32_t last = sender.imap_last_uid;
   ++stats.senders;
   while (true) {
-    ASSIGN_OR_RETURN(channels::ImapMailbox::Batch batch,
-                     mailbox.FetchSince(validity == 0 ? UINT32_MAX - 1 : last,
-                                        validity == 0 ? 1 : limit));
+    ASSIGN_OR_RETURN(
+        channels::ImapMailbox::Batch batch,
+        mailbox.FetchSince(validity == 0 ? UINT32_MAX - 1 : last, validity == 0 ? 1 : limit));
     if (batch.uid_validity != validity) {
       // First read, or the server renumbered the mailbox: start at its end.
       validity = batch.uid_validity;

@@ -33,10 +33,10 @@ Result<std::optional<Event>> InboundEvent(Database& db, WorkspaceId workspace,
                                           const channels::InboundMessage& inbound, Instant now);
 
 struct InboxStats {
-  int64_t senders = 0;  // inboxes read
-  int64_t fetched = 0;  // messages read
-  int64_t events = 0;   // events recorded
-  int64_t ignored = 0;  // unrelated, or about nobody we know
+  int64_t senders = 0;              // inboxes read
+  int64_t fetched = 0;              // messages read
+  int64_t events = 0;               // events recorded
+  int64_t ignored = 0;              // unrelated, or about nobody we know
   std::vector<std::string> errors;  // per inbox: "sender 'ana': login failed" (others go on)
 };
 

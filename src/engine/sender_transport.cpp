@@ -1,10 +1,12 @@
 #include "engine/sender_transport.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
+#include "channels/email/dkim.hpp"
 #include "core/common/strings.hpp"
 #include "nlohmann/json.hpp"
 
@@ -228,6 +230,59 @@ channels::TransportLookup CachedTransportLookup(Database& db, const SecretBox& b
     std::lock_guard lock(cache->mutex);
     cache->entries[std::make_pair(workspace.value(), sender.value())] = Entry{transport, now + ttl};
     return transport;
+  };
+}
+
+SignHook CachedDkimSigning(Database& db, const SecretBox& box, const Clock& clock, Duration ttl) {
+  struct Entry {
+    std::shared_ptr<const channels::DkimSigner> signer;  // null: the domain has no key
+    Instant until;
+  };
+  struct Cache {
+    std::mutex mutex;
+    absl::flat_hash_map<std::pair<int64_t, std::string>, Entry> entries;  // guarded by mutex
+  };
+  auto cache = std::make_shared<Cache>();
+  return [&db, &box, &clock, ttl, cache](const channels::OutgoingMessage& message,
+                                         std::string_view eml) -> Result<std::string> {
+    const size_t at = message.from_address.rfind('@');
+    if (at == std::string::npos) return std::string();
+    std::string domain = message.from_address.substr(at + 1);
+    for (char& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const Instant now = clock.Now();
+    const auto key = std::make_pair(message.workspace.value(), domain);
+    std::shared_ptr<const channels::DkimSigner> signer;
+    bool cached = false;
+    {
+      std::lock_guard lock(cache->mutex);
+      auto it = cache->entries.find(key);
+      if (it != cache->entries.end() && it->second.until > now) {
+        signer = it->second.signer;
+        cached = true;
+      }
+    }
+    if (!cached) {
+      ASSIGN_OR_RETURN(std::optional<DkimKeyRecord> record,
+                       db.senders().FindDkimKey(message.workspace, domain));
+      if (record) {
+        ASSIGN_OR_RETURN(std::string pem,
+                         box.Open(SecretPurpose::kDkimKey, record->id, record->sealed_key));
+        const std::optional<channels::DkimAlgorithm> algorithm =
+            channels::ParseDkimAlgorithm(record->algorithm);
+        if (!algorithm) {
+          return absl::DataLossError(
+              StrCat("DKIM key of ", domain, ": unknown algorithm ", record->algorithm));
+        }
+        ASSIGN_OR_RETURN(signer, channels::DkimSigner::Create(channels::DkimKey{
+                                     record->domain, record->selector, *algorithm, pem}));
+      }
+      std::lock_guard lock(cache->mutex);
+      cache->entries[key] = Entry{signer, now + ttl};
+    }
+    if (!signer) return std::string();
+    return signer->Sign(
+        eml, std::chrono::duration_cast<std::chrono::seconds>(message.attempt_at.time_since_epoch())
+                 .count());
   };
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "channels/channel.hpp"
 #include "channels/email/transport.hpp"
 #include "core/common/clock.hpp"
 #include "engine/secrets.hpp"
@@ -62,5 +63,14 @@ Result<channels::EmailTransport> TransportOf(const SenderAccount& account, const
 channels::TransportLookup CachedTransportLookup(Database& db, const SecretBox& box,
                                                 const Clock& clock,
                                                 Duration ttl = std::chrono::minutes(1));
+
+// Signs an email with the DKIM key of its From address's domain in its workspace, when the
+// domain has one ("" otherwise): the SMTP channel's signing hook, called on its worker
+// threads. Keys are opened once and kept for `ttl` (a removed or added key is seen within
+// it). Thread-safe; `db`, `box` and `clock` must outlive it.
+using SignHook =
+    std::function<Result<std::string>(const channels::OutgoingMessage&, std::string_view eml)>;
+SignHook CachedDkimSigning(Database& db, const SecretBox& box, const Clock& clock,
+                           Duration ttl = std::chrono::minutes(1));
 
 }  // namespace cadent

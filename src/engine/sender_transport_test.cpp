@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "channels/email/dkim.hpp"
+#include "channels/email/eml.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+
 namespace cadent {
 namespace {
 
@@ -108,6 +112,51 @@ TEST(SenderTransportTest, TransportOfOpensTheAccountsOwnSecretOnly) {
 
   account.transport = "outbox";
   EXPECT_TRUE(absl::IsFailedPrecondition(TransportOf(account, box).status()));
+}
+
+TEST(SenderTransportTest, DkimSigningUsesTheFromDomainsKeyOfTheMessagesWorkspace) {
+  const SecretBox box = Box();
+  FakeClock clock(FromUnixMicros(1'795'000'000'000'000));
+  Result<std::unique_ptr<Database>> db = storage::sqlite::OpenSqliteDatabase({":memory:"}, clock);
+  ASSERT_TRUE(db.ok()) << db.status();
+  Result<channels::GeneratedDkimKey> key =
+      channels::GenerateDkimKey(channels::DkimAlgorithm::kEd25519Sha256, "acme.example", "s1");
+  ASSERT_TRUE(key.ok()) << key.status();
+  DkimKeyRecord record;
+  record.workspace_id = kDefaultWorkspace;
+  record.domain = "acme.example";
+  record.selector = "s1";
+  record.algorithm = "ed25519-sha256";
+  record.dns_txt = key->dns_txt;
+  const std::string pem = key->private_key_pem;
+  ASSERT_TRUE((*db)
+                  ->senders()
+                  .AddDkimKey(record,
+                              [&](int64_t id) -> Result<std::string> {
+                                return box.Seal(SecretPurpose::kDkimKey, id, pem);
+                              })
+                  .ok());
+  const SignHook sign = CachedDkimSigning(**db, box, clock);
+  channels::OutgoingMessage message;
+  message.id = MessageId(1);
+  message.workspace = kDefaultWorkspace;
+  message.from_address = "ana@ACME.example";
+  message.to_address = "bob@example.org";
+  message.subject = "Hi";
+  message.text = "Hello";
+  message.attempt_at = clock.Now();
+  const std::string eml = channels::RenderEml(message, "acme.example");
+  Result<std::string> header = sign(message, eml);
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_EQ(header->rfind("DKIM-Signature:", 0), 0u) << *header;
+  EXPECT_NE(header->find("d=acme.example"), std::string::npos);
+  EXPECT_NE(header->find("s=s1"), std::string::npos);
+  // Another domain, or the same domain in another workspace: unsigned.
+  message.from_address = "ana@other.example";
+  EXPECT_EQ(*sign(message, eml), "");
+  message.from_address = "ana@acme.example";
+  message.workspace = WorkspaceId(2);
+  EXPECT_EQ(*sign(message, eml), "");
 }
 
 }  // namespace
