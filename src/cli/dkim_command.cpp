@@ -47,17 +47,16 @@ Status Add(Context& context, DkimArgs args) {
   const std::optional<channels::DkimAlgorithm> algorithm =
       channels::ParseDkimAlgorithm(args.algorithm);
   if (!algorithm) {
-    return absl::InvalidArgumentError(
-        StrCat("--algorithm '", args.algorithm, "': ed25519 or rsa"));
+    return absl::InvalidArgumentError(StrCat("--algorithm '", args.algorithm, "': ed25519 or rsa"));
   }
   channels::DkimKey key;
   key.domain = args.domain;
   key.selector = args.selector;
   key.algorithm = *algorithm;
   if (args.key_file.empty()) {
-    ASSIGN_OR_RETURN(channels::GeneratedDkimKey generated,
-                     channels::GenerateDkimKey(*algorithm, args.domain, args.selector,
-                                               args.rsa_bits));
+    ASSIGN_OR_RETURN(
+        channels::GeneratedDkimKey generated,
+        channels::GenerateDkimKey(*algorithm, args.domain, args.selector, args.rsa_bits));
     key.private_key_pem = std::move(generated.private_key_pem);
   } else {
     std::ifstream in(args.key_file, std::ios::binary);
@@ -89,7 +88,8 @@ Status Add(Context& context, DkimArgs args) {
 
 Status List(Context& context) {
   ASSIGN_OR_RETURN(Database * db, context.Db());
-  ASSIGN_OR_RETURN(std::vector<DkimKeyRecord> keys, db->senders().ListDkimKeys(context.workspace()));
+  ASSIGN_OR_RETURN(std::vector<DkimKeyRecord> keys,
+                   db->senders().ListDkimKeys(context.workspace()));
   if (context.json()) {
     nlohmann::json array = nlohmann::json::array();
     for (const DkimKeyRecord& k : keys) {
