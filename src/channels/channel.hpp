@@ -119,4 +119,11 @@ class Channel {
   virtual Status Flush() { return absl::OkStatus(); }
 };
 
+// Channel::SendBatch for channels whose sends may run side by side: up to `workers` of the
+// batch's messages at once (the calling thread is one of them), each through
+// channel.Send, with one result per message in order. workers <= 1 sends one by one.
+std::vector<Result<SendResult>> SendInParallel(Channel& channel,
+                                               std::span<const OutgoingMessage* const> batch,
+                                               int workers);
+
 }  // namespace cadent::channels

@@ -8,15 +8,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "channels/curl_init.hpp"
 #include "core/common/strings.hpp"
 
 namespace cadent::channels {
 namespace {
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 bool IsHttpUrl(std::string_view url) {
   auto starts = [&](std::string_view prefix) {
@@ -78,7 +74,7 @@ struct HttpClient::Handle {
   }
 };
 
-HttpClient::HttpClient(Options options) : options_(std::move(options)) { GlobalInit(); }
+HttpClient::HttpClient(Options options) : options_(std::move(options)) { InitCurl(); }
 
 HttpClient::~HttpClient() = default;
 
@@ -156,7 +152,7 @@ std::optional<Duration> ParseRetryAfter(std::string_view value, Instant now) {
   if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) {
     return std::chrono::duration_cast<Duration>(std::chrono::seconds(seconds));
   }
-  GlobalInit();
+  InitCurl();
   const std::string text(value);
   const time_t at = curl_getdate(text.c_str(), nullptr);
   if (at < 0) return std::nullopt;

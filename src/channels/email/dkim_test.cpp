@@ -8,11 +8,8 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <stdlib.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -24,7 +21,7 @@
 #include "channels/channel.hpp"
 #include "channels/email/eml.hpp"
 #include "core/common/strings.hpp"
-#include "support/subprocess.hpp"
+#include "support/dkim_check.hpp"
 
 namespace cadent::channels {
 namespace {
@@ -62,52 +59,14 @@ OutgoingMessage ThreadMessage() {
   return message;
 }
 
-// A fresh directory per test process under the system's temporary directory.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dkim_test.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-void WriteFile(const std::filesystem::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-struct Verdict {
-  bool valid = false;
-  std::string reason;  // dkimpy's stderr
-};
+using Verdict = integration::DkimVerdict;
 
 // dkimpy's verdict on the first DKIM-Signature of `message`, the key record for dns_name
-// being `txt`.
+// being `txt`; a broken verifier fails the test instead of passing as "invalid".
 Verdict DkimpyVerify(std::string_view message, std::string_view dns_name, std::string_view txt) {
-  static int counter = 0;
-  TempDir dir;
-  EXPECT_FALSE(dir.path().empty());
-  const std::filesystem::path message_file = dir.path() / StrCat("message", ++counter, ".eml");
-  const std::filesystem::path txt_file = dir.path() / "key.txt";
-  WriteFile(message_file, message);
-  WriteFile(txt_file, txt);
-  const integration::RunResult run =
-      integration::Run({"/usr/bin/python3", CADENT_SOURCE_DIR "/tests/support/dkim_verify.py",
-                        message_file.string(), std::string(dns_name), txt_file.string()},
-                       integration::After(std::chrono::seconds(60)));
-  EXPECT_FALSE(run.status.timed_out) << "dkim_verify.py did not finish";
-  EXPECT_TRUE(run.status.exited) << run.status.Describe();
-  // 2 = usage error: the helper itself is broken, which must not pass as "invalid".
-  EXPECT_NE(run.status.code, 2) << run.err;
-  return Verdict{run.status.Success() && run.out == "valid\n", run.err};
+  Verdict verdict = integration::DkimpyVerify(message, dns_name, txt);
+  EXPECT_FALSE(verdict.broken) << verdict.reason;
+  return verdict;
 }
 
 // The tags of a DKIM-Signature header field, whitespace (and folding) removed from values.

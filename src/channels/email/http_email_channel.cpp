@@ -1,8 +1,6 @@
 #include "channels/email/http_email_channel.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "channels/email/eml.hpp"
 #include "core/common/strings.hpp"
@@ -67,20 +65,7 @@ Result<SendResult> HttpEmailChannel::Send(const OutgoingMessage& message) {
 
 std::vector<Result<SendResult>> HttpEmailChannel::SendBatch(
     std::span<const OutgoingMessage* const> batch) {
-  const size_t workers =
-      std::min(batch.size(), static_cast<size_t>(std::max(1, options_.parallel_requests)));
-  if (workers <= 1) return Channel::SendBatch(batch);
-  std::vector<Result<SendResult>> results(batch.size(), absl::InternalError("not sent"));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < batch.size(); i = next++) results[i] = Send(*batch[i]);
-  };
-  std::vector<std::thread> threads;
-  threads.reserve(workers - 1);
-  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
-  return results;
+  return SendInParallel(*this, batch, options_.parallel_requests);
 }
 
 std::string FormatMailbox(std::string_view name, std::string_view address) {

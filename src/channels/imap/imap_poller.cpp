@@ -13,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "channels/curl_init.hpp"
 #include "core/common/strings.hpp"
 
 namespace cadent::channels {
@@ -22,11 +23,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr size_t kMaxLineBytes = 1 << 20;  // one line of a server answer
 constexpr size_t kUidsPerFetch = 100;      // UIDs named in one UID FETCH command
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // The parts of Options::url.
 struct Endpoint {
@@ -439,7 +435,7 @@ void ParseFetch(Response& response, std::vector<ImapMailbox::Fetched>* out) {
 
 }  // namespace
 
-ImapMailbox::ImapMailbox(Options options) : options_(std::move(options)) { GlobalInit(); }
+ImapMailbox::ImapMailbox(Options options) : options_(std::move(options)) { InitCurl(); }
 
 Result<ImapMailbox::Batch> ImapMailbox::FetchSince(uint32_t last_uid, size_t limit) {
   ASSIGN_OR_RETURN(const Endpoint endpoint, ParseUrl(options_.url));

@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "channels/curl_init.hpp"
 #include "channels/http_client.hpp"
 #include "core/common/strings.hpp"
 
@@ -20,7 +21,7 @@ constexpr size_t kDetailBytes = 512;  // of the response body, kept in the error
 void GlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    InitCurl();
     // Fails only without a usable random source, which HMAC does not need.
     [[maybe_unused]] const int sodium = sodium_init();
   });
