@@ -16,6 +16,9 @@ packages=(
   dovecot-imapd openssl
   python3 time
   python3-dkim python3-nacl  # tests/support/dkim_verify.py: the independent DKIM verifier
+  python3-aiosmtpd           # tests/support/smtp_server.py: the SMTP server tests read back
+  postfix                    # smtp-sink and smtp-source for bench/smtp (the daemon stays off)
+  util-linux                 # taskset, to pin bench/smtp to one core
 )
 
 missing=()
@@ -35,5 +38,11 @@ if [[ $(id -u) -ne 0 ]]; then
   sudo_cmd=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is wanted for its test tools only: "No configuration" leaves its daemon unset and
+# stopped (no mail system is configured on the machine).
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  echo "postfix postfix/main_mailer_type select No configuration" |
+    "${sudo_cmd[@]}" debconf-set-selections
+fi
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -68,8 +68,7 @@ channels::TransportLookup CachedTransportLookup(Database& db, const SecretBox& b
 // domain has one ("" otherwise): the SMTP channel's signing hook, called on its worker
 // threads. Keys are opened once and kept for `ttl` (a removed or added key is seen within
 // it). Thread-safe; `db`, `box` and `clock` must outlive it.
-using SignHook =
-    std::function<Result<std::string>(const channels::OutgoingMessage&, std::string_view eml)>;
+using SignHook = channels::SignHook;
 SignHook CachedDkimSigning(Database& db, const SecretBox& box, const Clock& clock,
                            Duration ttl = std::chrono::minutes(1));
 

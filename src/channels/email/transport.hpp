@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
+#include "channels/channel.hpp"
 #include "core/common/ids.hpp"
 #include "core/common/result.hpp"
 
@@ -33,5 +35,10 @@ struct EmailTransport {
 // The transport of one sender account. kNotFound for an unknown sender; other errors when
 // the secret cannot be unsealed.
 using TransportLookup = std::function<Result<EmailTransport>(WorkspaceId, SenderId)>;
+
+// DKIM for the SMTP channel: the DKIM-Signature header field(s) to put in front of `eml`
+// (the message as RenderEml made it), "" to send it unsigned. Called on the channel's worker
+// threads. (The API providers sign with the domain set up in their own console.)
+using SignHook = std::function<Result<std::string>(const OutgoingMessage&, std::string_view eml)>;
 
 }  // namespace cadent::channels
