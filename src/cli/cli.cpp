@@ -10,6 +10,7 @@
 #include "channels/router.hpp"
 #include "channels/sendgrid/sendgrid_channel.hpp"
 #include "channels/ses/ses_channel.hpp"
+#include "channels/smtp/smtp_channel.hpp"
 #include "channels/webhook/webhook_channel.hpp"
 #include "engine/sender_transport.hpp"
 #include "engine/webhooks.hpp"
@@ -58,6 +59,11 @@ Result<std::unique_ptr<channels::Channel>> Context::OpenChannels(const std::stri
   channels.push_back(std::make_unique<channels::ResendChannel>(http));
   channels.push_back(std::make_unique<channels::MailgunChannel>(http));
   channels.push_back(std::make_unique<channels::SesChannel>(http));
+  // SMTP accounts: their own servers, DKIM-signed by the From domain's key when it has one.
+  channels::SmtpOptions smtp;
+  smtp.transports = transports;
+  smtp.sign = CachedDkimSigning(*db, *box, clock());
+  channels.push_back(std::make_unique<channels::SmtpChannel>(std::move(smtp)));
   return std::unique_ptr<channels::Channel>(
       std::make_unique<channels::Router>(std::move(channels)));
 }
