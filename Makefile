@@ -17,7 +17,7 @@ build-release: deps
 build-bench: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target cadent csv_bench normalize_bench templates_bench calendar_bench \
-	  pacing_bench forecast_bench engine_bench dkim_bench
+	  pacing_bench forecast_bench engine_bench dkim_bench smtp_bench
 
 build-debug: deps
 	@cmake --preset debug >/dev/null
@@ -33,8 +33,8 @@ test: build-debug fmt-check
 	cd build/debug && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 ## Benchmarks (release build): the 1M-row import against sqlite3's .import, then template
-## rendering against Handlebars (Node), the calendar, pacing, the forecast and the engine
-## (launch, dispatch, lateness).
+## rendering against Handlebars (Node), the calendar, pacing, the forecast, the engine
+## (launch, dispatch, lateness) and the SMTP channel against Postfix's smtp-source.
 bench: build-bench
 	./bench/run.sh
 	BIN=build/release/bench/templates_bench ./bench/templates/run.sh

@@ -62,7 +62,7 @@ PY
 
 for b in build/release/bench/*_bench; do
   [[ -x $b ]] || continue
-  [[ $(basename "$b") == engine_bench ]] && continue  # its own report, below
+  case $(basename "$b") in engine_bench | smtp_bench) continue ;; esac  # own reports, below
   echo "== $(basename "$b")"
   "$b" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 done
@@ -75,4 +75,11 @@ if [[ -x build/release/bench/engine_bench ]]; then
   build/release/bench/engine_bench ${ENGINE_BENCH_ARGS:---launch 200000 --launch-reps 3 \
     --dispatch 20000 --dispatch-reps 5 --dispatch-eml-reps 2 --lateness 5000 \
     --lateness-seconds 10 --lateness-reps 1}
+fi
+
+# The SMTP channel against smtp-sink, beside smtp-source (issue 6 figures).
+if [[ -x build/release/bench/smtp_bench ]]; then
+  echo "== smtp_bench"
+  # shellcheck disable=SC2086
+  build/release/bench/smtp_bench ${SMTP_BENCH_ARGS:---messages 20000 --reps 3}
 fi
