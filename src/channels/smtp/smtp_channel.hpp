@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "channels/channel.hpp"
 #include "channels/email/transport.hpp"
 
@@ -34,9 +34,10 @@ struct SmtpOptions {
   SignHook sign;
   std::chrono::milliseconds connect_timeout{10'000};  // TCP connect and TLS handshake
   std::chrono::milliseconds timeout{60'000};          // one message's whole exchange
-  // SendBatch works on at most this many messages at once across accounts (each account
-  // still uses at most its own number of connections; the other workers build and sign).
-  int max_parallel = 8;
+  // SendBatch works on at most this many messages at once across accounts: as many as the
+  // batch's accounts have connections, plus one per further CPU to build and sign the next
+  // messages meanwhile (more threads than that only wait for a connection).
+  int max_parallel = 16;
 };
 
 // Send: refuses (kInvalidArgument, nothing sent) a message that is not email, has no
@@ -66,8 +67,8 @@ class SmtpChannel : public Channel {
   std::string_view name() const override { return "smtp"; }
   Capabilities capabilities() const override;
   Result<SendResult> Send(const OutgoingMessage& message) override;
-  // Up to options.max_parallel messages at once on worker threads, each with its own result,
-  // in order.
+  // On worker threads (see SmtpOptions::max_parallel), each message with its own result, in
+  // order.
   std::vector<Result<SendResult>> SendBatch(std::span<const OutgoingMessage* const> batch) override;
 
   // Connections opened so far (for tests and the benchmark: reuse keeps it small).
@@ -78,6 +79,9 @@ class SmtpChannel : public Channel {
   struct Pool {
     std::vector<std::unique_ptr<Connection>> idle;
     int busy = 0;
+    // Signalled when one of this account's connections comes back: only a sender waiting
+    // for this account can use it, so one waiter is woken, not every sender of the batch.
+    std::condition_variable released;
   };
   using AccountKey = std::pair<int64_t, int64_t>;  // workspace, sender
 
@@ -87,8 +91,8 @@ class SmtpChannel : public Channel {
 
   SmtpOptions options_;
   mutable std::mutex mutex_;
-  std::condition_variable released_;
-  absl::flat_hash_map<AccountKey, Pool> pools_;  // guarded by mutex_
+  int cpus_ = 1;                                 // the CPUs this process may run on
+  absl::node_hash_map<AccountKey, Pool> pools_;  // guarded by mutex_ (nodes: Pools stay put)
   int64_t connections_opened_ = 0;               // guarded by mutex_
 };
 
