@@ -12,6 +12,7 @@
 //
 //   smtp_bench [--messages 20000] [--reps 3] [--cpu 0] [--batch 512] [--dkim 0|1]
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -161,6 +162,56 @@ Trial RunOurs(uint16_t port, int connections, const channels::SignHook& sign,
   return trial;
 }
 
+// The floor of the channel's own design: libcurl alone sending one prebuilt message over
+// and over on one kept connection (no MIME, no pool, no lookups). The gap between this and
+// the channel is our own per-message work; the gap between this and smtp-source is libcurl's.
+Trial RunBareCurl(uint16_t port, const std::string& eml, int count) {
+  struct Upload {
+    std::string_view left;
+  };
+  Trial trial;
+  CURL* curl = curl_easy_init();
+  const std::string url = StrCat("smtp://127.0.0.1:", port, "/mail.example.com");
+  const Cpu cpu_before = CpuSeconds(RUSAGE_SELF);
+  const auto start = SteadyClock::now();
+  for (int i = 0; i < count; ++i) {
+    Upload upload{eml};
+    curl_easy_reset(curl);
+    curl_slist* to = curl_slist_append(nullptr, "<contact@example.org>");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, "<ana@mail.example.com>");
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, to);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(
+        curl, CURLOPT_READFUNCTION, +[](char* buffer, size_t size, size_t n, void* user) -> size_t {
+          auto* u = static_cast<Upload*>(user);
+          const size_t k = std::min(size * n, u->left.size());
+          std::memcpy(buffer, u->left.data(), k);
+          u->left.remove_prefix(k);
+          return k;
+        });
+    if (curl_easy_perform(curl) != CURLE_OK) ++trial.failed;
+    curl_slist_free_all(to);
+  }
+  curl_easy_cleanup(curl);
+  trial.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  trial.cpu = CpuSeconds(RUSAGE_SELF) - cpu_before;
+  trial.connections = 1;
+  return trial;
+}
+
+// RenderEml alone over the same messages: the MIME every send builds (GMime).
+double MimeMicrosPerMessage(const std::vector<OutgoingMessage>& messages) {
+  const Cpu before = CpuSeconds(RUSAGE_SELF);
+  size_t bytes = 0;
+  for (const OutgoingMessage& m : messages)
+    bytes += channels::RenderEml(m, "mail.example.com").size();
+  const Cpu used = CpuSeconds(RUSAGE_SELF) - before;
+  return bytes == 0 ? 0 : (used.user + used.system) * 1e6 / static_cast<double>(messages.size());
+}
+
 Trial RunSource(uint16_t port, int connections, int count, size_t length, int cpu) {
   Trial trial;
   const Cpu cpu_before = CpuSeconds(RUSAGE_CHILDREN);
@@ -276,7 +327,8 @@ int Main(int argc, char** argv) {
   }
 
   const std::vector<OutgoingMessage> messages = Messages(flags.messages);
-  const size_t length = channels::RenderEml(messages[0], "mail.example.com").size();
+  const std::string eml = channels::RenderEml(messages[0], "mail.example.com");
+  const size_t length = eml.size();
   const channels::SignHook ed25519 = Signer(channels::DkimAlgorithm::kEd25519Sha256);
   const channels::SignHook rsa = Signer(channels::DkimAlgorithm::kRsaSha256);
   if (!ed25519 || !rsa) {
@@ -288,14 +340,21 @@ int Main(int argc, char** argv) {
       "smtp-sink on 127.0.0.1:%u\n",
       flags.messages, length, flags.reps, flags.cpu, port);
 
+  std::printf("MIME alone (RenderEml, GMime): %.1f us CPU/msg\n", MimeMicrosPerMessage(messages));
+
   int failures = 0;
   for (const int connections : {1, 4}) {
-    Series source, ours, ours_ed25519, ours_rsa;
+    Series source, ours, ours_ed25519, ours_rsa, bare;
     std::vector<double> ratios;
     int64_t opened = 0;
     for (int rep = 0; rep < flags.reps; ++rep) {
       const Trial s = RunSource(port, connections, flags.messages, length, flags.cpu);
       const Trial o = RunOurs(port, connections, nullptr, messages, flags.batch);
+      if (connections == 1) {
+        const Trial b = RunBareCurl(port, eml, flags.messages);
+        failures += b.failed;
+        bare.Add(b, flags.messages);
+      }
       const Trial e = flags.dkim ? RunOurs(port, connections, ed25519, messages, flags.batch) : o;
       const Trial r = flags.dkim ? RunOurs(port, connections, rsa, messages, flags.batch) : o;
       failures += s.failed + o.failed + e.failed + r.failed;
@@ -313,6 +372,10 @@ int Main(int argc, char** argv) {
                 static_cast<long long>(opened));
     std::printf("  cadent, ed25519    %s\n", Describe(ours_ed25519).c_str());
     std::printf("  cadent, rsa-2048   %s\n", Describe(ours_rsa).c_str());
+    if (connections == 1) {
+      std::printf("  libcurl alone      %s  (one prebuilt message, no MIME: the floor)\n",
+                  Describe(bare).c_str());
+    }
     std::printf("  ratio cadent / smtp-source (no DKIM, per rep): median %.2fx (%.2f-%.2f)\n",
                 Median(ratios), *low, *high);
   }
