@@ -77,6 +77,7 @@ enum class EventKind : uint8_t {
   kAutoReplied,  // out-of-office and other automatic replies: recorded, never a stop
   kSoftBounced,  // a delivery delayed or refused for now (DSN 4.x.x): recorded, never a stop
 };
+inline constexpr size_t kEventKindCount = 10;
 std::string_view ToString(EventKind kind);
 std::optional<EventKind> ParseEventKind(std::string_view text);
 
@@ -92,6 +93,10 @@ struct Event {
   std::string detail;
   Instant at;
   std::optional<Instant> applied_at;
+  // Why this is taken for machine traffic (a mail privacy proxy fetching the open pixel, a
+  // link scanner following a click: "apple-mail-privacy", "scanner-user-agent", ...); ""
+  // = a person. Machine events are recorded and counted apart; they resolve no condition.
+  std::string machine;
 };
 
 // A new message, as the scheduler plans it.
@@ -181,7 +186,10 @@ struct StepStats {
   std::string step;
   std::string variant;
   int64_t by_status[sequence::kMessageStatusCount] = {};
-  int64_t events[9] = {};  // indexed by EventKind
+  // Contacts with an event of each kind (indexed by EventKind): all of them, and those
+  // with at least one event not flagged as machine traffic.
+  int64_t events[kEventKindCount] = {};
+  int64_t human_events[kEventKindCount] = {};
 };
 
 // Thread-safe. Every write states what it expects; see each method.

@@ -124,6 +124,7 @@ Result<Event> ReadEvent(const Statement& row) {
   e.detail = row.Text(8);
   e.at = FromUnixMicros(row.Int(9));
   e.applied_at = OptionalInstant(row, 10);
+  e.machine = row.Text(11);
   return e;
 }
 
@@ -640,6 +641,7 @@ Result<Event> SqliteEngineStore::AddEvent(const Event& event) {
           .Bind(8, event.detail)
           .Bind(9, ToUnixMicros(event.at))
           .Bind(10, shared_.NowUs())
+          .Bind(11, event.machine)
           .Run());
   Event out = event;
   out.id = EventId(shared_.connection->LastInsertId());
@@ -700,8 +702,9 @@ Result<std::vector<StepStats>> SqliteEngineStore::Stats(WorkspaceId workspace,
     if (!row) break;
     const std::optional<EventKind> kind = ParseEventKind(events->TextView(2));
     if (!kind) continue;
-    row_for(events->TextView(0), events->TextView(1)).events[static_cast<size_t>(*kind)] +=
-        events->Int(3);
+    StepStats& stats = row_for(events->TextView(0), events->TextView(1));
+    stats.events[static_cast<size_t>(*kind)] += events->Int(3);
+    stats.human_events[static_cast<size_t>(*kind)] += events->Int(4);
   }
   return out;
 }
