@@ -157,6 +157,22 @@ void AppendPostalAddress(std::string_view address, channels::OutgoingMessage& ou
   }
 }
 
+// The open pixel: a 1x1 image at the very end of the html (before </body> when there is
+// one). The URL is ours (base64url token, no quotes or angle brackets), so it needs no
+// escaping.
+void AppendOpenPixel(std::string_view url, channels::OutgoingMessage& out) {
+  const std::string pixel =
+      StrCat("<img src=\"", url,
+             "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0;width:1px;"
+             "height:1px\">");
+  const size_t body_end = out.html.rfind("</body>");
+  if (body_end == std::string::npos) {
+    out.html += pixel;
+  } else {
+    out.html.insert(body_end, pixel);
+  }
+}
+
 MessageChange Change(MessageId id, MessageStatus from, MessageEvent event, int64_t fence) {
   MessageChange change;
   change.id = id;
@@ -183,14 +199,18 @@ void PassStats::Add(const PassStats& o) {
   reconciled_sent += o.reconciled_sent;
 }
 
-std::string UnsubscribeUrl(std::string_view public_url, MessageId id) {
-  std::string_view base = public_url;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return StrCat(base, "/u/", id.value());
+Result<std::string> Engine::TrackingToken(const Message& m, tracking::TokenKind kind) {
+  ASSIGN_OR_RETURN(const std::string key, tracking_keys_.ForSigning(m.workspace_id));
+  return tracking::Sign(tracking::Token{kind, m.workspace_id, m.id, 0}, key);
 }
 
 Engine::Engine(Database& db, const Clock& clock, channels::Channel& channel, EngineOptions options)
-    : db_(db), clock_(clock), channel_(channel), options_(std::move(options)), runtimes_(db) {}
+    : db_(db),
+      clock_(clock),
+      channel_(channel),
+      options_(std::move(options)),
+      runtimes_(db),
+      tracking_keys_(db) {}
 
 Engine::~Engine() = default;
 
@@ -475,7 +495,7 @@ Status Engine::ApplyEvents(Instant now, PassStats& stats) {
         }
         // A condition this event satisfies resolves "yes" now.
         const std::optional<sequence::ConditionKind> condition = ConditionOf(e.kind);
-        if (!condition || en.status != EnrollmentStatus::kWaiting) continue;
+        if (!condition || !e.machine.empty() || en.status != EnrollmentStatus::kWaiting) continue;
         if (e.campaign_id.valid() && e.campaign_id != en.campaign_id) continue;
         const sequence::Sequence* seq = (*runtime)->sequence(en.version);
         const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(en.step);
@@ -805,7 +825,10 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
         runtime->Template(m.template_id, m.template_version);
     channels::OutgoingMessage out = BaseMessage(m, now);
     if (compiled != nullptr) {
-      const std::string unsubscribe = UnsubscribeUrl(options_.public_url, m.id);
+      // A signed link per message (a guessable one would let anyone unsubscribe anyone).
+      ASSIGN_OR_RETURN(const std::string unsubscribe_token,
+                       TrackingToken(m, tracking::TokenKind::kUnsubscribe));
+      const std::string unsubscribe = TrackingUrl(options_.public_url, "/u/", unsubscribe_token);
       templating::RenderContext context;
       context.contact = &c.contact.data;
       context.sender = &sender->fields;
@@ -869,6 +892,12 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
                   .first;
         }
         AppendPostalAddress(address->second, out);
+        if (options_.track_opens && runtime->settings().track_opens && !out.html.empty()) {
+          ASSIGN_OR_RETURN(const std::string open_token,
+                           TrackingToken(m, tracking::TokenKind::kOpen));
+          AppendOpenPixel(TrackingUrl(options_.public_url, "/t/o/", StrCat(open_token, ".gif")),
+                          out);
+        }
         out.headers.emplace_back("List-Unsubscribe", StrCat("<", unsubscribe, ">"));
         out.headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
       }

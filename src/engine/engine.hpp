@@ -30,6 +30,7 @@
 #include "core/pacing/in_memory_pacer.hpp"
 #include "core/sequence/retry.hpp"
 #include "engine/campaign_runtime.hpp"
+#include "engine/tracking.hpp"
 #include "storage/database.hpp"
 
 namespace cadent {
@@ -38,8 +39,12 @@ struct EngineOptions {
   std::string owner = "engine";  // lease owner; unique per process (the CLI adds the pid)
   int batch_size = 512;          // messages claimed per transaction
   Duration lease = std::chrono::minutes(5);
-  // Base of the links minted per message ({{unsubscribe_url}} = <public_url>/u/<message id>).
+  // Base of the links minted per message: {{unsubscribe_url}} and List-Unsubscribe are
+  // <public_url>/u/<token>, the open pixel <public_url>/t/o/<token>.gif (signed tokens,
+  // core/tracking/token.hpp).
   std::string public_url = "http://127.0.0.1:8080";
+  // Whether emails with an html part carry the open pixel.
+  bool track_opens = true;
   sequence::RetryPolicy retry;
   // Real time only: how often a sleeping engine looks for work another process added.
   Duration external_check = std::chrono::seconds(1);
@@ -116,6 +121,8 @@ class Engine {
   // One claim-send-record cycle; returns how many messages it claimed.
   Result<int> DispatchBatch(Instant now, PassStats& stats);
   void RegisterSenders(const CampaignRuntime& runtime);
+  // The signed token of `kind` for message `m` (the workspace's key made on first use).
+  Result<std::string> TrackingToken(const Message& m, tracking::TokenKind kind);
   void ReleaseSlot(MessageId id);
   // Apply, logging the units the state machine rejected through options_.on_rejected.
   Result<ApplyResult> ApplyLogged(
@@ -127,6 +134,7 @@ class Engine {
   channels::Channel& channel_;
   EngineOptions options_;
   RuntimeCache runtimes_;
+  TrackingKeys tracking_keys_;
   // The runtimes already checked against their campaign row in this pass (RunDue) or batch
   // (DispatchBatch): events and waking enrollments ask once per row, the campaign row is
   // read once.
@@ -142,8 +150,5 @@ class Engine {
   bool woken_ = false;  // guarded by wake_mutex_
   std::atomic<bool> stop_{false};
 };
-
-// The unsubscribe link of a message (the server issue signs these tokens).
-std::string UnsubscribeUrl(std::string_view public_url, MessageId id);
 
 }  // namespace cadent
