@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "core/common/strings.hpp"
 #include "core/pacing/rotation.hpp"
 #include "engine/planner.hpp"
 #include "engine/webhooks.hpp"
+#include "nlohmann/json.hpp"
 
 namespace cadent {
 namespace {
@@ -199,9 +201,43 @@ void PassStats::Add(const PassStats& o) {
   reconciled_sent += o.reconciled_sent;
 }
 
-Result<std::string> Engine::TrackingToken(const Message& m, tracking::TokenKind kind) {
+Result<std::string> Engine::TrackingToken(const Message& m, tracking::TokenKind kind,
+                                          int32_t link) {
   ASSIGN_OR_RETURN(const std::string key, tracking_keys_.ForSigning(m.workspace_id));
-  return tracking::Sign(tracking::Token{kind, m.workspace_id, m.id, 0}, key);
+  return tracking::Sign(tracking::Token{kind, m.workspace_id, m.id, link}, key);
+}
+
+Status Engine::RewriteLinks(const Message& m, const std::vector<templating::Link>& links,
+                            channels::OutgoingMessage& out, std::string& targets) {
+  // Web links only; our own links (unsubscribe) and mailto:, tel:, #anchors stay as they are.
+  std::string_view base = options_.public_url;
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  const auto tracked = [&](const templating::Link& link) {
+    const std::string_view url = link.url;
+    const auto starts = [&](std::string_view prefix) {
+      return url.size() >= prefix.size() &&
+             absl::EqualsIgnoreCase(ToAbsl(url.substr(0, prefix.size())), ToAbsl(prefix));
+    };
+    return (starts("https://") || starts("http://")) && !(starts(base) && !base.empty());
+  };
+  nlohmann::json table = nlohmann::json::array();
+  std::vector<std::pair<const templating::Link*, int32_t>> rewrite;
+  for (const templating::Link& link : links) {
+    if (!tracked(link) || table.size() > static_cast<size_t>(tracking::kMaxLinkIndex)) continue;
+    rewrite.emplace_back(&link, static_cast<int32_t>(table.size()));
+    table.push_back(link.url);
+  }
+  if (rewrite.empty()) return OkStatus();
+  // From the last link back, so the earlier offsets stay valid.
+  for (auto it = rewrite.rbegin(); it != rewrite.rend(); ++it) {
+    ASSIGN_OR_RETURN(const std::string token,
+                     TrackingToken(m, tracking::TokenKind::kClick, it->second));
+    const templating::Link& link = *it->first;
+    if (link.offset + link.length > out.html.size()) continue;  // not where Render said
+    out.html.replace(link.offset, link.length, TrackingUrl(options_.public_url, "/t/c/", token));
+  }
+  targets = table.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return OkStatus();
 }
 
 Engine::Engine(Database& db, const Clock& clock, channels::Channel& channel, EngineOptions options)
@@ -821,6 +857,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     }
 
     // Render.
+    std::string tracked_links;  // the click links' targets (JSON), written with the attempt
     const templating::CompiledTemplate* compiled =
         runtime->Template(m.template_id, m.template_version);
     channels::OutgoingMessage out = BaseMessage(m, now);
@@ -881,6 +918,10 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
       out.subject = rendered.subject;
       out.html = rendered.html;
       out.text = rendered.text;
+      if (m.channel == templating::Channel::kEmail && options_.track_clicks &&
+          runtime->settings().track_clicks && !rendered.links.empty()) {
+        TRY(RewriteLinks(m, rendered.links, out, tracked_links));
+      }
       if (m.channel == templating::Channel::kEmail) {
         // CAN-SPAM: every email carries the sender's postal address (the launch refuses a
         // campaign with email steps until the workspace has one).
@@ -946,6 +987,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     if (m.channel == templating::Channel::kEmail) {
       attempt.rfc_message_id = out.message_id;
       attempt.subject = out.subject;
+      if (!tracked_links.empty()) attempt.links = std::move(tracked_links);
     }
     unit.messages.push_back(std::move(attempt));
     first.push_back(std::move(unit));

@@ -23,12 +23,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "channels/channel.hpp"
 #include "core/common/clock.hpp"
 #include "core/pacing/in_memory_pacer.hpp"
 #include "core/sequence/retry.hpp"
+#include "core/templating/template.hpp"
 #include "engine/campaign_runtime.hpp"
 #include "engine/tracking.hpp"
 #include "storage/database.hpp"
@@ -43,8 +45,10 @@ struct EngineOptions {
   // <public_url>/u/<token>, the open pixel <public_url>/t/o/<token>.gif (signed tokens,
   // core/tracking/token.hpp).
   std::string public_url = "http://127.0.0.1:8080";
-  // Whether emails with an html part carry the open pixel.
+  // Whether emails with an html part carry the open pixel, and have their web links
+  // rewritten to <public_url>/t/c/<token> (each campaign's settings can turn either off).
   bool track_opens = true;
+  bool track_clicks = true;
   sequence::RetryPolicy retry;
   // Real time only: how often a sleeping engine looks for work another process added.
   Duration external_check = std::chrono::seconds(1);
@@ -122,7 +126,11 @@ class Engine {
   Result<int> DispatchBatch(Instant now, PassStats& stats);
   void RegisterSenders(const CampaignRuntime& runtime);
   // The signed token of `kind` for message `m` (the workspace's key made on first use).
-  Result<std::string> TrackingToken(const Message& m, tracking::TokenKind kind);
+  Result<std::string> TrackingToken(const Message& m, tracking::TokenKind kind, int32_t link = 0);
+  // Rewrites the http(s) links of `out.html` (as `links` found them in the render; not our
+  // own links) to click links, and sets `targets` to their JSON table ("" when none).
+  Status RewriteLinks(const Message& m, const std::vector<templating::Link>& links,
+                      channels::OutgoingMessage& out, std::string& targets);
   void ReleaseSlot(MessageId id);
   // Apply, logging the units the state machine rejected through options_.on_rejected.
   Result<ApplyResult> ApplyLogged(

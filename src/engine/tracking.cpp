@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/common/strings.hpp"
+#include "nlohmann/json.hpp"
 
 namespace cadent {
 namespace {
@@ -65,7 +66,8 @@ Result<TrackedMessage> Tracker::Resolve(std::string_view text, tracking::TokenKi
   return out;
 }
 
-Status Tracker::Record(const TrackedMessage& tracked, EventKind kind, std::string_view machine) {
+Status Tracker::Record(const TrackedMessage& tracked, EventKind kind, std::string_view machine,
+                       std::string_view detail) {
   Event event;
   event.workspace_id = tracked.message.workspace_id;
   event.contact_id = tracked.message.contact_id;
@@ -76,6 +78,7 @@ Status Tracker::Record(const TrackedMessage& tracked, EventKind kind, std::strin
   event.source = "tracking";
   event.at = clock_.Now();
   event.machine = std::string(machine);
+  event.detail = std::string(detail);
   TRY(db_.engine().AddEvent(event).status());
   if (on_event_) on_event_();
   return OkStatus();
@@ -101,7 +104,7 @@ Result<TrackedMessage> Tracker::Unsubscribe(std::string_view token) {
   ASSIGN_OR_RETURN(
       const bool recorded,
       db_.engine().HasEvent(m.enrollment_id, EventKind::kUnsubscribed, FromUnixMicros(0)));
-  if (!recorded) TRY(Record(tracked, EventKind::kUnsubscribed, ""));
+  if (!recorded) TRY(Record(tracked, EventKind::kUnsubscribed, "", ""));
   return tracked;
 }
 
@@ -112,8 +115,39 @@ Result<TrackedMessage> Tracker::Open(std::string_view token, const tracking::Hit
     timed.since_sent = std::chrono::duration_cast<std::chrono::microseconds>(
         clock_.Now() - *tracked.message.sent_at);
   }
-  TRY(Record(tracked, EventKind::kOpened, tracking::MachineOpen(timed)));
+  TRY(Record(tracked, EventKind::kOpened, tracking::MachineOpen(timed), ""));
   return tracked;
+}
+
+Result<std::string> Tracker::Click(std::string_view token, const tracking::Hit& hit) {
+  ASSIGN_OR_RETURN(TrackedMessage tracked, Resolve(token, tracking::TokenKind::kClick));
+  // The target comes from the links stored with the message when it was sent, by index:
+  // nothing in the request names it, so there is no open redirect.
+  ASSIGN_OR_RETURN(std::optional<std::string> links,
+                   db_.engine().MessageLinks(tracked.message.workspace_id, tracked.message.id));
+  if (!links) return NotFound();
+  const nlohmann::json table = nlohmann::json::parse(*links, nullptr, false);
+  const auto index = static_cast<size_t>(tracked.token.link);
+  if (!table.is_array() || index >= table.size() || !table[index].is_string()) {
+    return NotFound();
+  }
+  std::string url = table[index].get<std::string>();
+  // Stored by the engine from an http(s) href; refuse anything that could not be a
+  // Location header (control characters) rather than trust it.
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return NotFound();
+  }
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0 &&
+      url.rfind("HTTPS://", 0) != 0 && url.rfind("HTTP://", 0) != 0) {
+    return NotFound();
+  }
+  tracking::Hit timed = hit;
+  if (tracked.message.sent_at) {
+    timed.since_sent = std::chrono::duration_cast<std::chrono::microseconds>(
+        clock_.Now() - *tracked.message.sent_at);
+  }
+  TRY(Record(tracked, EventKind::kClicked, tracking::MachineClick(timed), url));
+  return url;
 }
 
 }  // namespace cadent

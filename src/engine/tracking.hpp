@@ -68,8 +68,14 @@ class Tracker {
   // per tracking::MachineOpen. kNotFound as Resolve.
   Result<TrackedMessage> Open(std::string_view token, const tracking::Hit& hit);
 
+  // The URL a click token's link was sent with (from the message's stored link table, never
+  // from the request), after recording a clicked event (detail: the URL) flagged per
+  // tracking::MachineClick. kNotFound as Resolve, and for an index the table lacks.
+  Result<std::string> Click(std::string_view token, const tracking::Hit& hit);
+
  private:
-  Status Record(const TrackedMessage& tracked, EventKind kind, std::string_view machine);
+  Status Record(const TrackedMessage& tracked, EventKind kind, std::string_view machine,
+                std::string_view detail);
 
   Database& db_;
   const Clock& clock_;

@@ -380,6 +380,159 @@ TEST_F(TrackingTest, TheOpenPixelCanBeTurnedOff) {
   EXPECT_THAT(html, HasSubstr("/u/"));
 }
 
+// A one-step campaign whose email has two web links (one with a variable), a mailto link
+// and the unsubscribe link; `track_clicks` as given. Sends it to one contact.
+class ClickTest : public TrackingTest {
+ protected:
+  std::string SendWithLinks(bool track_clicks = true) {
+    templating::TemplateSource source;
+    source.channel = templating::Channel::kEmail;
+    source.subject = "Links";
+    source.html =
+        "<p><a href=\"https://example.com/pricing?x=1&amp;y=2\">Pricing</a> "
+        "<a href=\"https://{{company}}/about\">About</a> "
+        "<a href=\"mailto:alice@sender.example\">Write</a></p>"
+        "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p>";
+    EXPECT_TRUE(db().templates().Create(ws_, "links", source, "test").ok());
+    SetPostalAddress();
+    AddSender("alice", "email", kNoSpacing);
+    contacts_.push_back(AddContact("c0", "acme.example", "US", "America/New_York"));
+    CampaignDefinition def;
+    def.name = "links";
+    def.settings.senders = {"alice"};
+    def.settings.track_clicks = track_clicks;
+    def.sequence.steps = {SendStep("only", "links")};
+    campaign_ = Create(def);
+    Launch(campaign_);
+    OpenOutbox();
+    StartEngine();
+    RunUntil(At("2026-12-02T00:00:00Z"));
+    const std::vector<nlohmann::json> lines = RawLines();
+    EXPECT_EQ(lines.size(), 1u);
+    return lines.empty() ? "" : lines[0].at("html").get<std::string>();
+  }
+  // Every click token in `html`, in order.
+  static std::vector<std::string> ClickTokens(std::string html) {
+    std::vector<std::string> out;
+    for (std::string token = TokenAfter(html, "/t/c/"); !token.empty();
+         token = TokenAfter(html, "/t/c/")) {
+      out.push_back(token);
+      html = html.substr(html.find(token) + token.size());
+    }
+    return out;
+  }
+  std::vector<Event> Events() {
+    Result<std::vector<Event>> events =
+        db().engine().EventsOf(ws_, EnrollmentOf(campaign_, contacts_[0]).id);
+    EXPECT_TRUE(events.ok());
+    return events.ok() ? *events : std::vector<Event>{};
+  }
+};
+
+TEST_F(ClickTest, WebLinksAreRewrittenAndRedirectToWhatWasSent) {
+  const std::string html = SendWithLinks();
+  const std::vector<std::string> tokens = ClickTokens(html);
+  ASSERT_EQ(tokens.size(), 2u) << html;
+  // The originals are gone from the hrefs; mailto and unsubscribe links are left alone.
+  EXPECT_THAT(html, Not(HasSubstr("href=\"https://example.com/pricing")));
+  EXPECT_THAT(html, Not(HasSubstr("href=\"https://acme.example/about")));
+  EXPECT_THAT(html, HasSubstr("href=\"mailto:alice@sender.example\""));
+  EXPECT_THAT(html, HasSubstr("href=\"http://127.0.0.1:8080/u/"));
+
+  clock_.Advance(std::chrono::hours(2));
+  Tracker tracker(db(), clock_);
+  tracking::Hit person;
+  person.user_agent = kThunderbird;
+  Result<std::string> first = tracker.Click(tokens[0], person);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, "https://example.com/pricing?x=1&y=2");  // entities decoded
+  Result<std::string> second = tracker.Click(tokens[1], person);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, "https://acme.example/about");  // as rendered for this contact
+  tracking::Hit scanner = person;
+  scanner.head = true;
+  ASSERT_TRUE(tracker.Click(tokens[0], scanner).ok());
+
+  const std::vector<Event> events = Events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, EventKind::kClicked);
+  EXPECT_EQ(events[0].machine, "");
+  EXPECT_EQ(events[0].detail, "https://example.com/pricing?x=1&y=2");
+  EXPECT_EQ(events[2].machine, "head-request");
+  Result<std::vector<StepStats>> stats = db().engine().Stats(ws_, campaign_);
+  ASSERT_TRUE(stats.ok() && stats->size() == 1u);
+  EXPECT_EQ((*stats)[0].events[static_cast<size_t>(EventKind::kClicked)], 1);
+  EXPECT_EQ((*stats)[0].human_events[static_cast<size_t>(EventKind::kClicked)], 1);
+}
+
+TEST_F(ClickTest, NoOpenRedirect) {
+  const std::string html = SendWithLinks();
+  ASSERT_EQ(ClickTokens(html).size(), 2u);
+  const MessageId sent(RawLines().at(0).at("id").get<int64_t>());
+  Result<std::string> key = db().workspaces().TrackingKey(ws_, "");
+  ASSERT_TRUE(key.ok() && !key->empty());
+  Tracker tracker(db(), clock_);
+  // A genuine token for a link index the message does not have.
+  Result<std::string> beyond =
+      tracking::Sign(tracking::Token{tracking::TokenKind::kClick, ws_, sent, 2}, *key);
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_TRUE(absl::IsNotFound(tracker.Click(*beyond, tracking::Hit{}).status()));
+  // Tampered tokens, and unsubscribe or open tokens used as clicks.
+  std::string tampered = ClickTokens(html)[0];
+  tampered[5] = tampered[5] == 'A' ? 'B' : 'A';
+  EXPECT_TRUE(absl::IsNotFound(tracker.Click(tampered, tracking::Hit{}).status()));
+  EXPECT_TRUE(absl::IsNotFound(tracker.Click(TokenAfter(html, "/u/"), tracking::Hit{}).status()));
+  EXPECT_TRUE(absl::IsNotFound(tracker.Click(TokenAfter(html, "/t/o/"), tracking::Hit{}).status()));
+  EXPECT_THAT(Events(), ::testing::IsEmpty());
+}
+
+TEST_F(ClickTest, ClickTrackingCanBeTurnedOffPerCampaign) {
+  const std::string html = SendWithLinks(/*track_clicks=*/false);
+  EXPECT_THAT(ClickTokens(html), ::testing::IsEmpty());
+  EXPECT_THAT(html, HasSubstr("href=\"https://example.com/pricing?x=1&amp;y=2\""));
+}
+
+// A machine's open is recorded but is not the recipient opening: it resolves no condition.
+TEST_F(TrackingTest, AMachineOpenDoesNotSatisfyAnOpenedCondition) {
+  AddEmailTemplate("intro");
+  AddEmailTemplate("opened-follow-up");
+  AddEmailTemplate("other-follow-up");
+  SetPostalAddress();
+  AddSender("alice", "email", kNoSpacing);
+  contacts_.push_back(AddContact("c0", "example.com", "US", "America/New_York"));
+  CampaignDefinition def;
+  def.name = "branching";
+  def.settings.senders = {"alice"};
+  sequence::Step opened;
+  opened.id = "opened";
+  opened.kind = sequence::StepKind::kCondition;
+  opened.condition = sequence::ConditionKind::kOpened;
+  opened.within = std::chrono::hours(48);
+  opened.on_yes = "yes";
+  opened.on_no = "no";
+  sequence::Step yes = SendStep("yes", "opened-follow-up");
+  yes.next = "fin";
+  sequence::Step fin;
+  fin.id = "fin";
+  fin.kind = sequence::StepKind::kEnd;
+  def.sequence.steps = {SendStep("intro", "intro"), opened, yes, SendStep("no", "other-follow-up"),
+                        fin};
+  campaign_ = Create(def);
+  Launch(campaign_);
+  OpenOutbox();
+  StartEngine();
+  RunUntil(At("2026-12-02T00:00:00Z"));
+  const std::string open = TokenAfter(RawLines().at(0).at("html").get<std::string>(), "/t/o/");
+  Tracker tracker(db(), clock_);
+  tracking::Hit apple;
+  apple.user_agent = "Mozilla/5.0";
+  ASSERT_TRUE(tracker.Open(open, apple).ok());
+  RunUntil(At("2027-01-31T00:00:00Z"));
+  std::vector<std::string> steps;
+  for (const engine_testing::OutboxLine& line : OutboxLines()) steps.push_back(line.step);
+  EXPECT_EQ(steps, (std::vector<std::string>{"intro", "no"}));
+}
+
 TEST(TrackingGif, IsAOnePixelGif) {
   const std::string_view gif = TransparentGif();
   EXPECT_EQ(gif.size(), 43u);

@@ -81,6 +81,21 @@ void AddTrackingRoutes(Router& router, Tracker& tracker) {
                 "<h1>You are unsubscribed</h1><p>You will not receive these emails "
                 "again.</p>");
   });
+  router.Add(Method::kGet, "/t/c/{token}", [&tracker](const Request& request) {
+    tracking::Hit hit;
+    hit.head = request.method == Method::kHead;
+    hit.user_agent = request.Header("User-Agent").value_or("");
+    hit.remote_address = request.remote_address;
+    Result<std::string> target = tracker.Click(request.PathParam("token"), hit);
+    if (absl::IsNotFound(target.status())) return NotFoundPage();
+    if (!target.ok()) return Unavailable(target.status());
+    Response r;
+    r.status = 302;
+    r.headers.Set("Location", *target);
+    r.headers.Set("Cache-Control", "no-store");
+    r.headers.Set("Referrer-Policy", "no-referrer");  // the target never sees our link
+    return r;
+  });
   router.Add(Method::kGet, "/t/o/{file}", [&tracker](const Request& request) {
     constexpr std::string_view kSuffix = ".gif";
     std::string_view file = request.PathParam("file");

@@ -1,4 +1,4 @@
-// The routes recipients' mail clients hit: unsubscribe pages and the open pixel. Thin
+// The routes recipients' mail clients hit: unsubscribe pages, click links and the open pixel. Thin
 // handlers over engine/tracking's Tracker; every token is verified before anything is read
 // or written, and a bad one answers 404 with no side effect.
 #pragma once
@@ -16,6 +16,9 @@ namespace cadent::http {
 //                            (Tracker::Unsubscribe), then 200 "you are unsubscribed".
 //                            Idempotent. 404 for a bad token; 400 for a malformed
 //                            form-urlencoded body.
+//   GET  /t/c/{token}     -> 302 to the link the token names in the message's stored link
+//                            table (never a URL from the request); records the click
+//                            (flagged when it is machine traffic). 404 for a bad token.
 //   GET  /t/o/{token}.gif -> 200 a 1x1 transparent GIF, uncacheable; records the open
 //                            (flagged when it is machine traffic). 404 for a bad token.
 // `tracker` must outlive the router.

@@ -140,6 +140,9 @@ struct MessageChange {
   std::optional<std::string> reasons;
   std::optional<std::string> rfc_message_id;  // email: the Message-ID it goes out with
   std::optional<std::string> subject;         // email: its rendered subject
+  // email: the targets of its click links, a JSON array of URLs (index = the link index in
+  // its /t/c/ tokens), written with the attempt
+  std::optional<std::string> links;
 };
 
 // A change of an enrollment, applied only if it still has status `from` and step `from_step`.
@@ -251,6 +254,9 @@ class EngineStore {
                                                                   CampaignId campaign,
                                                                   std::string_view domain) = 0;
   virtual Result<Message> GetMessage(WorkspaceId workspace, MessageId id) = 0;
+  // The click links' targets the message was sent with (MessageChange::links), nullopt when
+  // it has none; kNotFound for no such message in the workspace.
+  virtual Result<std::optional<std::string>> MessageLinks(WorkspaceId workspace, MessageId id) = 0;
   virtual Result<std::vector<Message>> MessagesOf(WorkspaceId workspace,
                                                   EnrollmentId enrollment) = 0;
   // Planned messages of an enrollment (to cancel on a stop).

@@ -143,7 +143,8 @@ class TrackingServeTest : public ServeTest {
     for (const std::string step : {"intro", "bump"}) {
       WriteFile(Path(step + ".tmpl"),
                 "---\nname: " + step + "\nchannel: email\nsubject: \"" + step +
-                    "\"\n---\n<p>Hi {{first_name|there}}</p>\n"
+                    "\"\n---\n<p>Hi {{first_name|there}}, see <a "
+                    "href=\"https://example.com/pricing?plan=pro\">our prices</a></p>\n"
                     "<p><a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p>\n");
     }
     WriteFile(Path("campaign.yaml"),
@@ -213,7 +214,7 @@ class TrackingServeTest : public ServeTest {
   std::string last_out_;
 };
 
-TEST_F(TrackingServeTest, UnsubscribeAndOpenLinksOverHttp) {
+TEST_F(TrackingServeTest, UnsubscribeClickAndOpenLinksOverHttp) {
   ASSERT_EQ(Sent(), 1);
   const std::string eml = Eml();
   // The List-Unsubscribe header holds the signed link; its path is what we request.
@@ -276,6 +277,20 @@ TEST_F(TrackingServeTest, UnsubscribeAndOpenLinksOverHttp) {
   EXPECT_EQ(HttpGet(host, *port, "/t/o/AAAA.gif").status, 404);
   EXPECT_EQ(HttpGet(host, *port, unsubscribe.substr(2) + ".gif").status, 404);
 
+  // The click link: a redirect to the link as sent, whatever the request says.
+  const std::string click = PathOf(Html(), "/t/c/");
+  ASSERT_GT(click.size(), 20u) << Html();
+  EXPECT_THAT(Html(), Not(HasSubstr("href=\"https://example.com/pricing")));
+  const HttpResponse redirect = HttpRequest(
+      host, *port, "GET", click + "?url=https://evil.example/", "",
+      {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115"}});
+  EXPECT_EQ(redirect.status, 302);
+  EXPECT_EQ(redirect.Header("location"), "https://example.com/pricing?plan=pro");
+  EXPECT_EQ(HttpRequest(host, *port, "HEAD", click).status, 302);  // a scanner: flagged
+  std::string bad_click = click;
+  bad_click.back() = bad_click.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(HttpGet(host, *port, bad_click).status, 404);
+
   // The RFC 8058 one-click POST unsubscribes at once; a second POST is fine.
   const HttpResponse done =
       HttpRequest(host, *port, "POST", unsubscribe, "List-Unsubscribe=One-Click",
@@ -303,6 +318,8 @@ TEST_F(TrackingServeTest, UnsubscribeAndOpenLinksOverHttp) {
   EXPECT_EQ(stats[0].value("opened", -1), 1) << last_out_;
   EXPECT_EQ(stats[0].value("opened_human", -1), 1) << last_out_;
   EXPECT_EQ(stats[0].value("unsubscribed", -1), 1) << last_out_;
+  EXPECT_EQ(stats[0].value("clicked", -1), 1) << last_out_;
+  EXPECT_EQ(stats[0].value("clicked_human", -1), 1) << last_out_;
 }
 
 }  // namespace

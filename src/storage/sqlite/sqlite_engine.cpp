@@ -203,6 +203,7 @@ Result<bool> ApplyUnit(Shared& shared, const ChangeUnit& unit, int64_t now,
     update->Bind(15, int64_t{*to == MessageStatus::kClaimed || *to == MessageStatus::kSending});
     BindText(*update, 16, c.rfc_message_id);
     BindText(*update, 17, c.subject);
+    BindText(*update, 18, c.links);
     TRY(update->Run());
     if (db.Changes() == 0) return false;
   }
@@ -627,6 +628,22 @@ Result<std::vector<EngineStore::Booking>> SqliteEngineStore::Bookings(Instant si
                           FromUnixMicros(select->Int(4)), select->Int(5) != 0, select->Text(6)});
   }
   return out;
+}
+
+Result<std::optional<std::string>> SqliteEngineStore::MessageLinks(WorkspaceId workspace,
+                                                                   MessageId id) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("message-links"));
+  select->Bind(1, workspace.value()).Bind(2, id.value());
+  ASSIGN_OR_RETURN(bool found, select->Step());
+  if (!found) {
+    select->Reset();
+    return absl::NotFoundError(StrCat("no message ", id.value()));
+  }
+  std::optional<std::string> links;
+  if (!select->IsNull(0)) links = select->Text(0);
+  select->Reset();
+  return links;
 }
 
 Result<Event> SqliteEngineStore::AddEvent(const Event& event) {

@@ -54,6 +54,7 @@ UPDATE messages SET status = ?2,
   reasons = COALESCE(?13, reasons),
   rfc_message_id = COALESCE(?16, rfc_message_id),
   subject = COALESCE(?17, subject),
+  links = COALESCE(?18, links),
   lease_owner = CASE WHEN ?15 THEN lease_owner ELSE NULL END,
   lease_expires_us = CASE WHEN ?15 THEN lease_expires_us ELSE NULL END,
   updated_at_us = ?14
@@ -194,6 +195,9 @@ FROM messages m JOIN contacts c ON c.id = m.contact_id
 WHERE m.slot_at_us >= ?1 AND m.sender_id IS NOT NULL
   AND m.status IN ('planned', 'claimed', 'sending', 'sent', 'unknown')
 ORDER BY m.sender_id, m.slot_at_us
+
+-- name: message-links
+SELECT links FROM messages WHERE workspace_id = ?1 AND id = ?2
 
 -- name: event-insert
 INSERT INTO events (workspace_id, contact_id, campaign_id, enrollment_id, message_id, kind, source,

@@ -9,3 +9,9 @@ ALTER TABLE workspaces ADD COLUMN tracking_key TEXT NOT NULL DEFAULT '';
 -- 'scanner-user-agent', 'head-request', 'too-soon-after-send', ...); '' = a person (or an
 -- event that is never flagged). Recorded either way; stats count both.
 ALTER TABLE events ADD COLUMN machine TEXT NOT NULL DEFAULT '';
+
+-- The http(s) links of an email's html as it was rendered for its recipient, in document
+-- order (a JSON array of URLs), written with the attempt in the same UPDATE: a click link
+-- /t/c/<token> names the message and an index into this array, so the redirect target
+-- always comes from here, never from the request. NULL = no tracked links.
+ALTER TABLE messages ADD COLUMN links TEXT;
