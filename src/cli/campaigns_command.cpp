@@ -230,6 +230,10 @@ Status ShowStats(Context& context, const CampaignArgs& args) {
             EventKind::kUnsubscribed, EventKind::kAccepted}) {
         row[std::string(ToString(k))] = event(s, k);
       }
+      // Opens and clicks also without machine traffic (privacy proxies, link scanners).
+      for (const EventKind k : {EventKind::kOpened, EventKind::kClicked}) {
+        row[StrCat(ToString(k), "_human")] = s.human_events[static_cast<size_t>(k)];
+      }
       array.push_back(row);
     }
     context.out() << Dump(array) << "\n";
@@ -243,13 +247,17 @@ Status ShowStats(Context& context, const CampaignArgs& args) {
                 status(s, MessageStatus::kSending)),
          StrCat(status(s, MessageStatus::kSent)), StrCat(status(s, MessageStatus::kFailed)),
          StrCat(status(s, MessageStatus::kSkipped) + status(s, MessageStatus::kCancelled)),
-         StrCat(event(s, EventKind::kOpened)), StrCat(event(s, EventKind::kClicked)),
+         // total (people): machine traffic is in the total only
+         StrCat(event(s, EventKind::kOpened), " (",
+                s.human_events[static_cast<size_t>(EventKind::kOpened)], ")"),
+         StrCat(event(s, EventKind::kClicked), " (",
+                s.human_events[static_cast<size_t>(EventKind::kClicked)], ")"),
          StrCat(event(s, EventKind::kReplied)), StrCat(event(s, EventKind::kBounced)),
          StrCat(event(s, EventKind::kUnsubscribed))});
   }
   PrintTable(context.out(),
-             {"step", "variant", "planned", "sent", "failed", "skipped", "opened", "clicked",
-              "replied", "bounced", "unsubscribed"},
+             {"step", "variant", "planned", "sent", "failed", "skipped", "opened (people)",
+              "clicked (people)", "replied", "bounced", "unsubscribed"},
              rows);
   return OkStatus();
 }

@@ -1,5 +1,6 @@
-// `cadent serve`: the HTTP server (health and status now; the API, tracking and webhooks in
-// later issues) until SIGINT or SIGTERM.
+// `cadent serve`: the HTTP server (health and status, unsubscribe and tracking links; the API
+// and webhooks in later issues) until SIGINT or SIGTERM.
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "engine/inbox.hpp"
 #include "http/health.hpp"
 #include "http/server.hpp"
+#include "http/tracking.hpp"
 #include "spdlog/spdlog.h"
 
 namespace cadent::cli {
@@ -24,6 +26,7 @@ struct ServeFlags {
   int io_threads = 1;
   bool no_engine = false;
   std::string outbox;
+  std::string public_url;     // "" = http://<listen address>:<port>
   int inbox_interval_s = 60;  // how often sender inboxes are read; 0 = never
 };
 
@@ -58,8 +61,14 @@ Status Serve(Context& context, const ServeFlags& flags) {
   ASSIGN_OR_RETURN(auto listen, ParseListen(flags.listen));
   ASSIGN_OR_RETURN(Database * db, context.Db());
 
+  // The engine of this process, once it runs: a recorded unsubscribe or open wakes it.
+  std::atomic<Engine*> running_engine{nullptr};
+  Tracker tracker(*db, context.clock(), [&running_engine] {
+    if (Engine* e = running_engine.load()) e->Wake();
+  });
   http::Router router;
   http::AddHealthRoutes(router, [db] { return DatabaseStatusJson(*db); });
+  http::AddTrackingRoutes(router, tracker);
   http::ServerOptions options;
   options.address = listen.first;
   options.port = listen.second;
@@ -85,12 +94,19 @@ Status Serve(Context& context, const ServeFlags& flags) {
     ASSIGN_OR_RETURN(channel, context.OpenChannels(outbox));
     EngineOptions engine_options;
     engine_options.owner = StrCat("serve@", listen.first, ":", port);
-    engine_options.public_url = StrCat("http://", flags.listen);
+    engine_options.public_url =
+        !flags.public_url.empty()
+            ? flags.public_url
+            : StrCat("http://",
+                     listen.first.find(':') == std::string::npos ? listen.first
+                                                                 : StrCat("[", listen.first, "]"),
+                     ":", port);
     engine_options.on_rejected = [](std::string_view message) {
       spdlog::warn("engine: {}", message);
     };
     engine = std::make_unique<Engine>(*db, context.clock(), *channel, engine_options);
     TRY(engine->Start());
+    running_engine.store(engine.get());
     engine_thread = std::thread([&] {
       Result<PassStats> ran = engine->RunRealTime(context.clock());
       if (!ran.ok()) {
@@ -146,6 +162,7 @@ Status Serve(Context& context, const ServeFlags& flags) {
     engine_thread.join();
   }
   server.Stop();
+  running_engine.store(nullptr);
   return engine_status;
 }
 
@@ -162,6 +179,11 @@ void AddServeCommand(CLI::App& app, Context& context) {
       ->add_option("--inbox-interval", flags->inbox_interval_s,
                    "Seconds between reads of sender inboxes (replies, bounces); 0 = never")
       ->check(CLI::Range(0, 86400));
+  serve
+      ->add_option("--public-url", flags->public_url,
+                   "Base URL of the links in messages (unsubscribe, open pixel), as recipients "
+                   "reach this server (default: http://ADDRESS:PORT of --listen)")
+      ->envname("CADENT_PUBLIC_URL");
   serve->add_flag("--no-engine", flags->no_engine, "Serve only; run no engine (API-only node)");
   serve->add_option("--outbox", flags->outbox, "Outbox directory (default: var/outbox)")
       ->envname("CADENT_OUTBOX");

@@ -75,7 +75,7 @@ constexpr std::array<std::string_view, 9> kFilterFields = {"email", "first_name"
 
 // Keys of each object. The settings keys are those of the whole definition but name, steps
 // and preset.
-constexpr std::array<std::string_view, 12> kDefinitionKeys = {"name",
+constexpr std::array<std::string_view, 14> kDefinitionKeys = {"name",
                                                               "kind",
                                                               "audience",
                                                               "senders",
@@ -83,19 +83,23 @@ constexpr std::array<std::string_view, 12> kDefinitionKeys = {"name",
                                                               "stop",
                                                               "missing_data",
                                                               "allow_in_other_campaigns",
+                                                              "track_opens",
+                                                              "track_clicks",
                                                               "new_contacts_per_day",
                                                               "start_at",
                                                               "steps",
                                                               "preset"};
-constexpr std::array<std::string_view, 9> kSettingsKeys = {"kind",
-                                                           "audience",
-                                                           "senders",
-                                                           "calendar",
-                                                           "stop",
-                                                           "missing_data",
-                                                           "allow_in_other_campaigns",
-                                                           "new_contacts_per_day",
-                                                           "start_at"};
+constexpr std::array<std::string_view, 11> kSettingsKeys = {"kind",
+                                                            "audience",
+                                                            "senders",
+                                                            "calendar",
+                                                            "stop",
+                                                            "missing_data",
+                                                            "allow_in_other_campaigns",
+                                                            "track_opens",
+                                                            "track_clicks",
+                                                            "new_contacts_per_day",
+                                                            "start_at"};
 constexpr std::array<std::string_view, 2> kAudienceKeys = {"lists", "filter"};
 constexpr std::array<std::string_view, 3> kFilterKeys = {"field", "op", "value"};
 constexpr std::array<std::string_view, 8> kCalendarKeys = {"window",
@@ -755,6 +759,12 @@ void ReadSettings(const json& root, CampaignSettings& settings, bool* kind_ok, P
       settings.allow_in_other_campaigns = *b;
     }
   }
+  if (const json* opens = Member(root, "track_opens")) {
+    if (std::optional<bool> b = ReadBool(*opens, "track_opens", out)) settings.track_opens = *b;
+  }
+  if (const json* clicks = Member(root, "track_clicks")) {
+    if (std::optional<bool> b = ReadBool(*clicks, "track_clicks", out)) settings.track_clicks = *b;
+  }
   if (const json* cap = Member(root, "new_contacts_per_day"); cap != nullptr && !cap->is_null()) {
     if (std::optional<int64_t> n =
             ReadInteger(*cap, "new_contacts_per_day", 1, kMaxNewContactsPerDay, out)) {
@@ -1384,6 +1394,8 @@ OrderedJson SettingsTree(const CampaignSettings& settings) {
                  {"on_accepted", settings.stop.on_accepted}};
   out["missing_data"] = NameOf(kMissingDataNames, static_cast<size_t>(settings.missing_data));
   out["allow_in_other_campaigns"] = settings.allow_in_other_campaigns;
+  out["track_opens"] = settings.track_opens;
+  out["track_clicks"] = settings.track_clicks;
   out["new_contacts_per_day"] = settings.new_contacts_per_day
                                     ? OrderedJson(*settings.new_contacts_per_day)
                                     : OrderedJson(nullptr);

@@ -53,6 +53,8 @@ void ExpectSameSettings(const CampaignSettings& a, const CampaignSettings& b) {
   EXPECT_EQ(a.stop.on_accepted, b.stop.on_accepted);
   EXPECT_EQ(a.missing_data, b.missing_data);
   EXPECT_EQ(a.allow_in_other_campaigns, b.allow_in_other_campaigns);
+  EXPECT_EQ(a.track_opens, b.track_opens);
+  EXPECT_EQ(a.track_clicks, b.track_clicks);
   EXPECT_EQ(a.new_contacts_per_day, b.new_contacts_per_day);
   EXPECT_EQ(a.start_at, b.start_at);
 }
@@ -258,6 +260,7 @@ TEST(CampaignJson, CanonicalJsonIsStableAndExplicit) {
             R"("public_holidays_only":false,"blackout_dates":[]},"stop":{"on_reply":true,)"
             R"("on_company_reply":false,"on_conversion":true,"on_accepted":false},)"
             R"("missing_data":"skip","allow_in_other_campaigns":false,)"
+            R"("track_opens":true,"track_clicks":true,)"
             R"("new_contacts_per_day":null,"start_at":null,)"
             R"("steps":[{"id":"step1","send":"email","template":"intro"}]})");
   EXPECT_THAT(ToJson(*d, true), HasSubstr("{\n  \"name\": \"n\",\n  \"kind\": \"sequence\""));
@@ -286,6 +289,8 @@ CampaignDefinition Everything() {
   s.stop = {false, true, false, true};
   s.missing_data = CampaignSettings::MissingData::kHold;
   s.allow_in_other_campaigns = true;
+  s.track_opens = false;
+  s.track_clicks = false;
   s.new_contacts_per_day = 25;
   s.start_at = FromUnixMicros(1'799'999'999'123'456);
 

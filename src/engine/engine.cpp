@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "core/common/strings.hpp"
 #include "core/pacing/rotation.hpp"
 #include "engine/planner.hpp"
 #include "engine/webhooks.hpp"
+#include "nlohmann/json.hpp"
 
 namespace cadent {
 namespace {
@@ -157,6 +159,22 @@ void AppendPostalAddress(std::string_view address, channels::OutgoingMessage& ou
   }
 }
 
+// The open pixel: a 1x1 image at the very end of the html (before </body> when there is
+// one). The URL is ours (base64url token, no quotes or angle brackets), so it needs no
+// escaping.
+void AppendOpenPixel(std::string_view url, channels::OutgoingMessage& out) {
+  const std::string pixel =
+      StrCat("<img src=\"", url,
+             "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0;width:1px;"
+             "height:1px\">");
+  const size_t body_end = out.html.rfind("</body>");
+  if (body_end == std::string::npos) {
+    out.html += pixel;
+  } else {
+    out.html.insert(body_end, pixel);
+  }
+}
+
 MessageChange Change(MessageId id, MessageStatus from, MessageEvent event, int64_t fence) {
   MessageChange change;
   change.id = id;
@@ -183,14 +201,52 @@ void PassStats::Add(const PassStats& o) {
   reconciled_sent += o.reconciled_sent;
 }
 
-std::string UnsubscribeUrl(std::string_view public_url, MessageId id) {
-  std::string_view base = public_url;
+Result<std::string> Engine::TrackingToken(const Message& m, tracking::TokenKind kind,
+                                          int32_t link) {
+  ASSIGN_OR_RETURN(const std::string key, tracking_keys_.ForSigning(m.workspace_id));
+  return tracking::Sign(tracking::Token{kind, m.workspace_id, m.id, link}, key);
+}
+
+Status Engine::RewriteLinks(const Message& m, const std::vector<templating::Link>& links,
+                            channels::OutgoingMessage& out, std::string& targets) {
+  // Web links only; our own links (unsubscribe) and mailto:, tel:, #anchors stay as they are.
+  std::string_view base = options_.public_url;
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return StrCat(base, "/u/", id.value());
+  const auto tracked = [&](const templating::Link& link) {
+    const std::string_view url = link.url;
+    const auto starts = [&](std::string_view prefix) {
+      return url.size() >= prefix.size() &&
+             absl::EqualsIgnoreCase(ToAbsl(url.substr(0, prefix.size())), ToAbsl(prefix));
+    };
+    return (starts("https://") || starts("http://")) && !(starts(base) && !base.empty());
+  };
+  nlohmann::json table = nlohmann::json::array();
+  std::vector<std::pair<const templating::Link*, int32_t>> rewrite;
+  for (const templating::Link& link : links) {
+    if (!tracked(link) || table.size() > static_cast<size_t>(tracking::kMaxLinkIndex)) continue;
+    rewrite.emplace_back(&link, static_cast<int32_t>(table.size()));
+    table.push_back(link.url);
+  }
+  if (rewrite.empty()) return OkStatus();
+  // From the last link back, so the earlier offsets stay valid.
+  for (auto it = rewrite.rbegin(); it != rewrite.rend(); ++it) {
+    ASSIGN_OR_RETURN(const std::string token,
+                     TrackingToken(m, tracking::TokenKind::kClick, it->second));
+    const templating::Link& link = *it->first;
+    if (link.offset + link.length > out.html.size()) continue;  // not where Render said
+    out.html.replace(link.offset, link.length, TrackingUrl(options_.public_url, "/t/c/", token));
+  }
+  targets = table.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return OkStatus();
 }
 
 Engine::Engine(Database& db, const Clock& clock, channels::Channel& channel, EngineOptions options)
-    : db_(db), clock_(clock), channel_(channel), options_(std::move(options)), runtimes_(db) {}
+    : db_(db),
+      clock_(clock),
+      channel_(channel),
+      options_(std::move(options)),
+      runtimes_(db),
+      tracking_keys_(db) {}
 
 Engine::~Engine() = default;
 
@@ -475,7 +531,7 @@ Status Engine::ApplyEvents(Instant now, PassStats& stats) {
         }
         // A condition this event satisfies resolves "yes" now.
         const std::optional<sequence::ConditionKind> condition = ConditionOf(e.kind);
-        if (!condition || en.status != EnrollmentStatus::kWaiting) continue;
+        if (!condition || !e.machine.empty() || en.status != EnrollmentStatus::kWaiting) continue;
         if (e.campaign_id.valid() && e.campaign_id != en.campaign_id) continue;
         const sequence::Sequence* seq = (*runtime)->sequence(en.version);
         const sequence::Step* step = seq == nullptr ? nullptr : seq->Find(en.step);
@@ -801,11 +857,15 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     }
 
     // Render.
+    std::string tracked_links;  // the click links' targets (JSON), written with the attempt
     const templating::CompiledTemplate* compiled =
         runtime->Template(m.template_id, m.template_version);
     channels::OutgoingMessage out = BaseMessage(m, now);
     if (compiled != nullptr) {
-      const std::string unsubscribe = UnsubscribeUrl(options_.public_url, m.id);
+      // A signed link per message (a guessable one would let anyone unsubscribe anyone).
+      ASSIGN_OR_RETURN(const std::string unsubscribe_token,
+                       TrackingToken(m, tracking::TokenKind::kUnsubscribe));
+      const std::string unsubscribe = TrackingUrl(options_.public_url, "/u/", unsubscribe_token);
       templating::RenderContext context;
       context.contact = &c.contact.data;
       context.sender = &sender->fields;
@@ -858,6 +918,10 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
       out.subject = rendered.subject;
       out.html = rendered.html;
       out.text = rendered.text;
+      if (m.channel == templating::Channel::kEmail && options_.track_clicks &&
+          runtime->settings().track_clicks && !rendered.links.empty()) {
+        TRY(RewriteLinks(m, rendered.links, out, tracked_links));
+      }
       if (m.channel == templating::Channel::kEmail) {
         // CAN-SPAM: every email carries the sender's postal address (the launch refuses a
         // campaign with email steps until the workspace has one).
@@ -869,6 +933,12 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
                   .first;
         }
         AppendPostalAddress(address->second, out);
+        if (options_.track_opens && runtime->settings().track_opens && !out.html.empty()) {
+          ASSIGN_OR_RETURN(const std::string open_token,
+                           TrackingToken(m, tracking::TokenKind::kOpen));
+          AppendOpenPixel(TrackingUrl(options_.public_url, "/t/o/", StrCat(open_token, ".gif")),
+                          out);
+        }
         out.headers.emplace_back("List-Unsubscribe", StrCat("<", unsubscribe, ">"));
         out.headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
       }
@@ -917,6 +987,7 @@ Result<int> Engine::DispatchBatch(Instant now, PassStats& stats) {
     if (m.channel == templating::Channel::kEmail) {
       attempt.rfc_message_id = out.message_id;
       attempt.subject = out.subject;
+      if (!tracked_links.empty()) attempt.links = std::move(tracked_links);
     }
     unit.messages.push_back(std::move(attempt));
     first.push_back(std::move(unit));

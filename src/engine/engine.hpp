@@ -23,13 +23,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "channels/channel.hpp"
 #include "core/common/clock.hpp"
 #include "core/pacing/in_memory_pacer.hpp"
 #include "core/sequence/retry.hpp"
+#include "core/templating/template.hpp"
 #include "engine/campaign_runtime.hpp"
+#include "engine/tracking.hpp"
 #include "storage/database.hpp"
 
 namespace cadent {
@@ -38,8 +41,14 @@ struct EngineOptions {
   std::string owner = "engine";  // lease owner; unique per process (the CLI adds the pid)
   int batch_size = 512;          // messages claimed per transaction
   Duration lease = std::chrono::minutes(5);
-  // Base of the links minted per message ({{unsubscribe_url}} = <public_url>/u/<message id>).
+  // Base of the links minted per message: {{unsubscribe_url}} and List-Unsubscribe are
+  // <public_url>/u/<token>, the open pixel <public_url>/t/o/<token>.gif (signed tokens,
+  // core/tracking/token.hpp).
   std::string public_url = "http://127.0.0.1:8080";
+  // Whether emails with an html part carry the open pixel, and have their web links
+  // rewritten to <public_url>/t/c/<token> (each campaign's settings can turn either off).
+  bool track_opens = true;
+  bool track_clicks = true;
   sequence::RetryPolicy retry;
   // Real time only: how often a sleeping engine looks for work another process added.
   Duration external_check = std::chrono::seconds(1);
@@ -116,6 +125,12 @@ class Engine {
   // One claim-send-record cycle; returns how many messages it claimed.
   Result<int> DispatchBatch(Instant now, PassStats& stats);
   void RegisterSenders(const CampaignRuntime& runtime);
+  // The signed token of `kind` for message `m` (the workspace's key made on first use).
+  Result<std::string> TrackingToken(const Message& m, tracking::TokenKind kind, int32_t link = 0);
+  // Rewrites the http(s) links of `out.html` (as `links` found them in the render; not our
+  // own links) to click links, and sets `targets` to their JSON table ("" when none).
+  Status RewriteLinks(const Message& m, const std::vector<templating::Link>& links,
+                      channels::OutgoingMessage& out, std::string& targets);
   void ReleaseSlot(MessageId id);
   // Apply, logging the units the state machine rejected through options_.on_rejected.
   Result<ApplyResult> ApplyLogged(
@@ -127,6 +142,7 @@ class Engine {
   channels::Channel& channel_;
   EngineOptions options_;
   RuntimeCache runtimes_;
+  TrackingKeys tracking_keys_;
   // The runtimes already checked against their campaign row in this pass (RunDue) or batch
   // (DispatchBatch): events and waking enrollments ask once per row, the campaign row is
   // read once.
@@ -142,8 +158,5 @@ class Engine {
   bool woken_ = false;  // guarded by wake_mutex_
   std::atomic<bool> stop_{false};
 };
-
-// The unsubscribe link of a message (the server issue signs these tokens).
-std::string UnsubscribeUrl(std::string_view public_url, MessageId id);
 
 }  // namespace cadent

@@ -4,7 +4,7 @@
 
 namespace cadent {
 namespace {
-constexpr std::array<std::string_view, 10> kEventKindNames = {
+constexpr std::array<std::string_view, kEventKindCount> kEventKindNames = {
     "opened",       "clicked",    "replied",   "accepted",     "bounced",
     "unsubscribed", "complained", "converted", "auto_replied", "soft_bounced"};
 }  // namespace

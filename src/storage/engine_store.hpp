@@ -77,6 +77,7 @@ enum class EventKind : uint8_t {
   kAutoReplied,  // out-of-office and other automatic replies: recorded, never a stop
   kSoftBounced,  // a delivery delayed or refused for now (DSN 4.x.x): recorded, never a stop
 };
+inline constexpr size_t kEventKindCount = 10;
 std::string_view ToString(EventKind kind);
 std::optional<EventKind> ParseEventKind(std::string_view text);
 
@@ -92,6 +93,10 @@ struct Event {
   std::string detail;
   Instant at;
   std::optional<Instant> applied_at;
+  // Why this is taken for machine traffic (a mail privacy proxy fetching the open pixel, a
+  // link scanner following a click: "apple-mail-privacy", "scanner-user-agent", ...); ""
+  // = a person. Machine events are recorded and counted apart; they resolve no condition.
+  std::string machine;
 };
 
 // A new message, as the scheduler plans it.
@@ -135,6 +140,9 @@ struct MessageChange {
   std::optional<std::string> reasons;
   std::optional<std::string> rfc_message_id;  // email: the Message-ID it goes out with
   std::optional<std::string> subject;         // email: its rendered subject
+  // email: the targets of its click links, a JSON array of URLs (index = the link index in
+  // its /t/c/ tokens), written with the attempt
+  std::optional<std::string> links;
 };
 
 // A change of an enrollment, applied only if it still has status `from` and step `from_step`.
@@ -181,7 +189,10 @@ struct StepStats {
   std::string step;
   std::string variant;
   int64_t by_status[sequence::kMessageStatusCount] = {};
-  int64_t events[9] = {};  // indexed by EventKind
+  // Contacts with an event of each kind (indexed by EventKind): all of them, and those
+  // with at least one event not flagged as machine traffic.
+  int64_t events[kEventKindCount] = {};
+  int64_t human_events[kEventKindCount] = {};
 };
 
 // Thread-safe. Every write states what it expects; see each method.
@@ -243,6 +254,9 @@ class EngineStore {
                                                                   CampaignId campaign,
                                                                   std::string_view domain) = 0;
   virtual Result<Message> GetMessage(WorkspaceId workspace, MessageId id) = 0;
+  // The click links' targets the message was sent with (MessageChange::links), nullopt when
+  // it has none; kNotFound for no such message in the workspace.
+  virtual Result<std::optional<std::string>> MessageLinks(WorkspaceId workspace, MessageId id) = 0;
   virtual Result<std::vector<Message>> MessagesOf(WorkspaceId workspace,
                                                   EnrollmentId enrollment) = 0;
   // Planned messages of an enrollment (to cancel on a stop).

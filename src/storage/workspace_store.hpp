@@ -30,6 +30,11 @@ class WorkspaceStore {
   // `candidate` (a fresh random secret): of two processes racing, the first write wins and
   // both get it.
   virtual Result<std::string> WebhookSecret(WorkspaceId id, std::string_view candidate) = 0;
+  // The key tracking tokens (unsubscribe, open and click links) are signed with, kept apart
+  // from Workspace for the same reason. A workspace without one takes a non-empty
+  // `candidate` (first write wins, as above); an empty `candidate` only reads, and answers
+  // "" when the workspace has no key yet (a verifier must never make one).
+  virtual Result<std::string> TrackingKey(WorkspaceId id, std::string_view candidate) = 0;
 };
 
 }  // namespace cadent

@@ -68,6 +68,13 @@ std::string HttpResponse::Header(const std::string& lower_case_name) const {
 
 HttpResponse HttpGet(const std::string& host, uint16_t port, const std::string& target,
                      std::chrono::milliseconds timeout) {
+  return HttpRequest(host, port, "GET", target, "", {}, timeout);
+}
+
+HttpResponse HttpRequest(const std::string& host, uint16_t port, const std::string& method,
+                         const std::string& target, const std::string& body,
+                         const std::map<std::string, std::string>& headers,
+                         std::chrono::milliseconds timeout) {
   Socket socket;
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
@@ -83,8 +90,13 @@ HttpResponse HttpGet(const std::string& host, uint16_t port, const std::string& 
     Fail("connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(errno));
   }
 
-  const std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host + ":" +
-                              std::to_string(port) + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: " + host + ":" +
+                        std::to_string(port) + "\r\nAccept: */*\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  if (!body.empty() || method == "POST") {
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
   for (size_t sent = 0; sent < request.size();) {
     const ssize_t n =
         ::send(socket.fd(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
@@ -126,15 +138,17 @@ HttpResponse HttpGet(const std::string& host, uint16_t port, const std::string& 
     if (colon == std::string::npos) Fail("bad header line: " + line);
     response.headers[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
   }
-  std::string body = raw.substr(head_end + 4);
-  if (Lower(response.Header("transfer-encoding")) == "chunked") {
-    body = DecodeChunked(body);
+  std::string content = raw.substr(head_end + 4);
+  if (method == "HEAD") {
+    content.clear();
+  } else if (Lower(response.Header("transfer-encoding")) == "chunked") {
+    content = DecodeChunked(content);
   } else if (const std::string length = response.Header("content-length"); !length.empty()) {
     const size_t n = std::stoul(length);
-    if (body.size() < n) Fail("body shorter than its Content-Length");
-    body.resize(n);
+    if (content.size() < n) Fail("body shorter than its Content-Length");
+    content.resize(n);
   }
-  response.body = std::move(body);
+  response.body = std::move(content);
   return response;
 }
 

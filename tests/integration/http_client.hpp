@@ -22,4 +22,11 @@ struct HttpResponse {
 HttpResponse HttpGet(const std::string& host, uint16_t port, const std::string& target,
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// Any method, with a body (sent with Content-Length) and extra header fields. A HEAD
+// answer has no body to read; the server closes the connection after it.
+HttpResponse HttpRequest(const std::string& host, uint16_t port, const std::string& method,
+                         const std::string& target, const std::string& body = "",
+                         const std::map<std::string, std::string>& headers = {},
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 }  // namespace cadent::integration

@@ -129,6 +129,10 @@ struct CampaignSettings {
   // What a contact whose message would render an empty variable without fallback gets.
   enum class MissingData : uint8_t { kSkip, kSendAnyway, kHold } missing_data = MissingData::kSkip;
   bool allow_in_other_campaigns = false;  // enroll contacts active in another campaign
+  // Emails with an html part carry the open pixel / links rewritten to tracked ones (the
+  // unsubscribe link is always there).
+  bool track_opens = true;
+  bool track_clicks = true;
   std::optional<int32_t> new_contacts_per_day;
   std::optional<Instant> start_at;  // scheduled start; none = at launch
 };

@@ -175,6 +175,24 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
     return read();
   }
 
+  Result<std::string> TrackingKey(WorkspaceId id, std::string_view candidate) override {
+    std::lock_guard lock(shared_.mutex);
+    const auto read = [&]() -> Result<std::string> {
+      ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-tracking-key"));
+      select->Bind(1, id.value());
+      ASSIGN_OR_RETURN(bool found, select->Step());
+      if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
+      std::string key = select->Text(0);
+      select->Reset();
+      return key;
+    };
+    ASSIGN_OR_RETURN(std::string key, read());
+    if (!key.empty() || candidate.empty()) return key;
+    ASSIGN_OR_RETURN(Statement * set, shared_.Query("workspace-tracking-key-if-empty"));
+    TRY(set->Bind(1, id.value()).Bind(2, candidate).Run());
+    return read();
+  }
+
   Result<std::vector<Workspace>> List() override {
     std::lock_guard lock(shared_.mutex);
     ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-list"));

@@ -124,6 +124,7 @@ Result<Event> ReadEvent(const Statement& row) {
   e.detail = row.Text(8);
   e.at = FromUnixMicros(row.Int(9));
   e.applied_at = OptionalInstant(row, 10);
+  e.machine = row.Text(11);
   return e;
 }
 
@@ -202,6 +203,7 @@ Result<bool> ApplyUnit(Shared& shared, const ChangeUnit& unit, int64_t now,
     update->Bind(15, int64_t{*to == MessageStatus::kClaimed || *to == MessageStatus::kSending});
     BindText(*update, 16, c.rfc_message_id);
     BindText(*update, 17, c.subject);
+    BindText(*update, 18, c.links);
     TRY(update->Run());
     if (db.Changes() == 0) return false;
   }
@@ -628,6 +630,22 @@ Result<std::vector<EngineStore::Booking>> SqliteEngineStore::Bookings(Instant si
   return out;
 }
 
+Result<std::optional<std::string>> SqliteEngineStore::MessageLinks(WorkspaceId workspace,
+                                                                   MessageId id) {
+  std::lock_guard lock(shared_.mutex);
+  ASSIGN_OR_RETURN(Statement * select, shared_.Query("message-links"));
+  select->Bind(1, workspace.value()).Bind(2, id.value());
+  ASSIGN_OR_RETURN(bool found, select->Step());
+  if (!found) {
+    select->Reset();
+    return absl::NotFoundError(StrCat("no message ", id.value()));
+  }
+  std::optional<std::string> links;
+  if (!select->IsNull(0)) links = select->Text(0);
+  select->Reset();
+  return links;
+}
+
 Result<Event> SqliteEngineStore::AddEvent(const Event& event) {
   std::lock_guard lock(shared_.mutex);
   ASSIGN_OR_RETURN(Statement * insert, shared_.Query("event-insert"));
@@ -640,6 +658,7 @@ Result<Event> SqliteEngineStore::AddEvent(const Event& event) {
           .Bind(8, event.detail)
           .Bind(9, ToUnixMicros(event.at))
           .Bind(10, shared_.NowUs())
+          .Bind(11, event.machine)
           .Run());
   Event out = event;
   out.id = EventId(shared_.connection->LastInsertId());
@@ -700,8 +719,9 @@ Result<std::vector<StepStats>> SqliteEngineStore::Stats(WorkspaceId workspace,
     if (!row) break;
     const std::optional<EventKind> kind = ParseEventKind(events->TextView(2));
     if (!kind) continue;
-    row_for(events->TextView(0), events->TextView(1)).events[static_cast<size_t>(*kind)] +=
-        events->Int(3);
+    StepStats& stats = row_for(events->TextView(0), events->TextView(1));
+    stats.events[static_cast<size_t>(*kind)] += events->Int(3);
+    stats.human_events[static_cast<size_t>(*kind)] += events->Int(4);
   }
   return out;
 }

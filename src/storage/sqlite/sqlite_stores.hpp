@@ -181,6 +181,7 @@ class SqliteEngineStore final : public EngineStore {
   Result<int64_t> LiveEnrollmentCount(CampaignId campaign) override;
   Result<std::vector<Enrollment>> LiveEnrollments(CampaignId campaign, int limit) override;
   Result<std::vector<Booking>> Bookings(Instant since) override;
+  Result<std::optional<std::string>> MessageLinks(WorkspaceId workspace, MessageId id) override;
   Result<Event> AddEvent(const Event& event) override;
   Result<std::vector<Event>> PendingEvents(int limit) override;
   Result<std::vector<Event>> EventsOf(WorkspaceId workspace, EnrollmentId enrollment) override;

@@ -90,6 +90,28 @@ TEST_P(StoreContractTest, DefaultWorkspaceExistsAfterOpen) {
   EXPECT_EQ(db_->workspaces().Get(WorkspaceId(999)).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(StoreContractTest, TrackingKeyIsMadeOnceAndOnlyWithACandidate) {
+  const std::string a(64, 'a');
+  const std::string b(64, 'b');
+  // Reading without a candidate never makes a key.
+  auto none = db_->workspaces().TrackingKey(kDefaultWorkspace, "");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, "");
+  auto first = db_->workspaces().TrackingKey(kDefaultWorkspace, a);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, a);
+  // The first write wins; later candidates and reads get the same key.
+  EXPECT_EQ(db_->workspaces().TrackingKey(kDefaultWorkspace, b).value_or(""), a);
+  EXPECT_EQ(db_->workspaces().TrackingKey(kDefaultWorkspace, "").value_or(""), a);
+  // Per workspace, and never part of Workspace.
+  EXPECT_EQ(db_->workspaces().TrackingKey(other_, "").value_or("?"), "");
+  EXPECT_EQ(db_->workspaces().TrackingKey(other_, b).value_or(""), b);
+  EXPECT_EQ(db_->workspaces().TrackingKey(WorkspaceId(999), a).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(db_->workspaces().TrackingKey(WorkspaceId(999), "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_P(StoreContractTest, StatusReportsSchemaAndCounts) {
   MustCreate(Person("a@x.com"));
   auto status = db_->Status();

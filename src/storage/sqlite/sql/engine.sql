@@ -54,6 +54,7 @@ UPDATE messages SET status = ?2,
   reasons = COALESCE(?13, reasons),
   rfc_message_id = COALESCE(?16, rfc_message_id),
   subject = COALESCE(?17, subject),
+  links = COALESCE(?18, links),
   lease_owner = CASE WHEN ?15 THEN lease_owner ELSE NULL END,
   lease_expires_us = CASE WHEN ?15 THEN lease_expires_us ELSE NULL END,
   updated_at_us = ?14
@@ -195,30 +196,35 @@ WHERE m.slot_at_us >= ?1 AND m.sender_id IS NOT NULL
   AND m.status IN ('planned', 'claimed', 'sending', 'sent', 'unknown')
 ORDER BY m.sender_id, m.slot_at_us
 
+-- name: message-links
+SELECT links FROM messages WHERE workspace_id = ?1 AND id = ?2
+
 -- name: event-insert
 INSERT INTO events (workspace_id, contact_id, campaign_id, enrollment_id, message_id, kind, source,
-  detail, at_us, created_at_us)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+  detail, at_us, created_at_us, machine)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
 
 -- name: events-pending
 SELECT id, workspace_id, contact_id, campaign_id, enrollment_id, message_id, kind, source, detail,
-  at_us, applied_at_us
+  at_us, applied_at_us, machine
 FROM events WHERE applied_at_us IS NULL ORDER BY id LIMIT ?1
 
 -- name: events-of-enrollment
 SELECT id, workspace_id, contact_id, campaign_id, enrollment_id, message_id, kind, source, detail,
-  at_us, applied_at_us
+  at_us, applied_at_us, machine
 FROM events WHERE workspace_id = ?1 AND enrollment_id = ?2 ORDER BY at_us, id
 
 -- name: event-exists
-SELECT EXISTS (SELECT 1 FROM events WHERE enrollment_id = ?1 AND kind = ?2 AND at_us >= ?3)
+SELECT EXISTS (SELECT 1 FROM events
+               WHERE enrollment_id = ?1 AND kind = ?2 AND at_us >= ?3 AND machine = '')
 
 -- name: stats-messages
 SELECT step, variant, status, count(*) FROM messages
 WHERE workspace_id = ?1 AND campaign_id = ?2 GROUP BY step, variant, status
 
 -- name: stats-events
-SELECT m.step, m.variant, ev.kind, count(DISTINCT ev.contact_id)
+SELECT m.step, m.variant, ev.kind, count(DISTINCT ev.contact_id),
+  count(DISTINCT CASE WHEN ev.machine = '' THEN ev.contact_id END)
 FROM events ev JOIN messages m ON m.id = ev.message_id
 WHERE ev.workspace_id = ?1 AND ev.campaign_id = ?2 GROUP BY m.step, m.variant, ev.kind
 

@@ -21,6 +21,12 @@ UPDATE workspaces SET webhook_secret = ?2 WHERE id = ?1 AND webhook_secret = ''
 -- name: workspace-webhook-secret
 SELECT webhook_secret FROM workspaces WHERE id = ?1
 
+-- name: workspace-tracking-key-if-empty
+UPDATE workspaces SET tracking_key = ?2 WHERE id = ?1 AND tracking_key = ''
+
+-- name: workspace-tracking-key
+SELECT tracking_key FROM workspaces WHERE id = ?1
+
 -- name: status-counts
 SELECT (SELECT count(*) FROM workspaces), (SELECT count(*) FROM contacts)
 
