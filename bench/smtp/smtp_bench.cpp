@@ -11,12 +11,9 @@
 // of the machine hits both.
 //
 //   smtp_bench [--messages 20000] [--reps 3] [--cpu 0] [--batch 512] [--dkim 0|1]
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +30,7 @@
 #include "channels/email/eml.hpp"
 #include "channels/smtp/smtp_channel.hpp"
 #include "core/common/strings.hpp"
+#include "support/ports.hpp"
 #include "support/subprocess.hpp"
 
 namespace cadent {
@@ -48,32 +46,6 @@ struct Flags {
   int batch = 512;
   int dkim = 1;  // 0: skip the signed runs (profiling the rest)
 };
-
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  uint16_t port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-bool Accepts(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return ok;
-}
 
 struct Cpu {
   double user = 0;
@@ -311,14 +283,14 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "smtp_bench: cannot pin to CPU %d: %s\n", flags.cpu, std::strerror(errno));
     return 1;
   }
-  const uint16_t port = FreePort();
+  const uint16_t port = integration::FreeLoopbackPort();
   std::vector<std::string> sink = {"/usr/bin/taskset", "-c", std::to_string(flags.cpu),
                                    "/usr/sbin/smtp-sink"};
   if (geteuid() == 0) sink.insert(sink.end(), {"-u", "nobody"});
   sink.insert(sink.end(), {StrCat("127.0.0.1:", port), "1024"});
   integration::Child server(sink);
   const auto deadline = SteadyClock::now() + std::chrono::seconds(10);
-  while (!Accepts(port)) {
+  while (!integration::AcceptsOnLoopback(port)) {
     if (!server.Poll() || SteadyClock::now() > deadline) {
       std::fprintf(stderr, "smtp_bench: smtp-sink did not start: %s\n", server.err().c_str());
       return 1;

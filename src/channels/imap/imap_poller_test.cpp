@@ -5,14 +5,11 @@
 // at the end.
 #include "channels/imap/imap_poller.hpp"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +23,7 @@
 
 #include "channels/imap/inbound.hpp"
 #include "core/common/strings.hpp"
+#include "support/ports.hpp"
 #include "support/subprocess.hpp"
 
 namespace cadent::channels {
@@ -39,35 +37,6 @@ using ::testing::Not;
 constexpr char kDovecot[] = "/usr/sbin/dovecot";
 constexpr std::string_view kUser = "test";
 constexpr std::string_view kPassword = "s3cret-pass";
-
-// A port nobody listens on now. Dovecot is given it a moment later; another process taking
-// it in between would make the start fail loudly, not pass wrongly.
-uint16_t FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t size = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool Accepts(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return connected;
-}
 
 size_t ReadFrom(char* buffer, size_t size, size_t count, void* user) {
   auto* source = static_cast<std::string_view*>(user);
@@ -115,8 +84,8 @@ class ImapPollerTest : public ::testing::Test {
       login_user = internal_user = self->pw_name;
     }
     std::ofstream(dir_ + "/passwd") << kUser << ":{PLAIN}" << kPassword << "\n";
-    port_ = FreePort();
-    tls_port_ = FreePort();
+    port_ = integration::FreeLoopbackPort();
+    tls_port_ = integration::FreeLoopbackPort();
     ASSERT_NE(port_, 0);
     ASSERT_NE(tls_port_, 0);
     std::string ssl = "ssl = no\n";
@@ -166,7 +135,7 @@ class ImapPollerTest : public ::testing::Test {
         [](std::string_view line) { return line.find("starting up for imap") != line.npos; },
         After(std::chrono::seconds(20)));
     ASSERT_TRUE(started.has_value()) << dovecot_->err();
-    ASSERT_TRUE(Accepts(port_)) << dovecot_->err();
+    ASSERT_TRUE(integration::AcceptsOnLoopback(port_)) << dovecot_->err();
   }
 
   void TearDown() override {
@@ -182,7 +151,7 @@ class ImapPollerTest : public ::testing::Test {
       while (waitpid(-group, nullptr, 0) > 0 || errno == EINTR) {
       }
       EXPECT_EQ(errno, ECHILD);
-      EXPECT_FALSE(Accepts(port_)) << "a Dovecot process still listens";
+      EXPECT_FALSE(integration::AcceptsOnLoopback(port_)) << "a Dovecot process still listens";
       dovecot_.reset();
     }
     prctl(PR_SET_CHILD_SUBREAPER, 0);
@@ -443,7 +412,7 @@ TEST(ImapMailboxTest, BadOptionsAreInvalidArgument) {
 
 TEST(ImapMailboxTest, NothingListeningIsUnavailable) {
   ImapMailbox::Options options;
-  options.url = StrCat("imap+insecure://127.0.0.1:", FreePort(), "/INBOX");
+  options.url = StrCat("imap+insecure://127.0.0.1:", integration::FreeLoopbackPort(), "/INBOX");
   options.username = "u";
   options.secret = "p";
   Result<ImapMailbox::Batch> batch = ImapMailbox(options).FetchSince(0, 1);
