@@ -157,10 +157,24 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
 
   Result<std::string> WebhookSecret(WorkspaceId id, std::string_view candidate) override {
     if (candidate.empty()) return absl::InvalidArgumentError("empty webhook secret");
+    return SecretMadeOnce(id, candidate, "workspace-webhook-secret",
+                          "workspace-webhook-secret-if-empty");
+  }
+
+  Result<std::string> TrackingKey(WorkspaceId id, std::string_view candidate) override {
+    return SecretMadeOnce(id, candidate, "workspace-tracking-key",
+                          "workspace-tracking-key-if-empty");
+  }
+
+ private:
+  // A per-workspace secret made on first use: read first, so that only the very first call
+  // writes (and takes the write lock); "" stays "" when there is no candidate. The second
+  // query writes the candidate only where the column is still empty (first write wins).
+  Result<std::string> SecretMadeOnce(WorkspaceId id, std::string_view candidate,
+                                     std::string_view select_query, std::string_view set_query) {
     std::lock_guard lock(shared_.mutex);
-    // Read first: only the very first call writes (and takes the write lock).
     const auto read = [&]() -> Result<std::string> {
-      ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-webhook-secret"));
+      ASSIGN_OR_RETURN(Statement * select, shared_.Query(select_query));
       select->Bind(1, id.value());
       ASSIGN_OR_RETURN(bool found, select->Step());
       if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
@@ -169,30 +183,13 @@ class SqliteWorkspaceStore final : public WorkspaceStore {
       return secret;
     };
     ASSIGN_OR_RETURN(std::string secret, read());
-    if (!secret.empty()) return secret;
-    ASSIGN_OR_RETURN(Statement * set, shared_.Query("workspace-webhook-secret-if-empty"));
+    if (!secret.empty() || candidate.empty()) return secret;
+    ASSIGN_OR_RETURN(Statement * set, shared_.Query(set_query));
     TRY(set->Bind(1, id.value()).Bind(2, candidate).Run());
     return read();
   }
 
-  Result<std::string> TrackingKey(WorkspaceId id, std::string_view candidate) override {
-    std::lock_guard lock(shared_.mutex);
-    const auto read = [&]() -> Result<std::string> {
-      ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-tracking-key"));
-      select->Bind(1, id.value());
-      ASSIGN_OR_RETURN(bool found, select->Step());
-      if (!found) return absl::NotFoundError(StrCat("no workspace ", id.value()));
-      std::string key = select->Text(0);
-      select->Reset();
-      return key;
-    };
-    ASSIGN_OR_RETURN(std::string key, read());
-    if (!key.empty() || candidate.empty()) return key;
-    ASSIGN_OR_RETURN(Statement * set, shared_.Query("workspace-tracking-key-if-empty"));
-    TRY(set->Bind(1, id.value()).Bind(2, candidate).Run());
-    return read();
-  }
-
+ public:
   Result<std::vector<Workspace>> List() override {
     std::lock_guard lock(shared_.mutex);
     ASSIGN_OR_RETURN(Statement * select, shared_.Query("workspace-list"));
